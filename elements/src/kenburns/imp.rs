@@ -1,0 +1,714 @@
+use super::camera::{self, Camera};
+use super::resample::{self, Plane, Scratch, Target};
+use super::{Curve, Fit};
+use gst::glib;
+use gst::prelude::*;
+use gst::subclass::prelude::*;
+use gst_video::prelude::*;
+use std::sync::{LazyLock, Mutex};
+
+static CAT: LazyLock<gst::DebugCategory> = LazyLock::new(|| {
+    gst::DebugCategory::new(
+        "reelkenburns",
+        gst::DebugColorFlags::empty(),
+        Some("reel Ken Burns motion"),
+    )
+});
+
+const DEFAULT_DURATION: u64 = 5_000_000_000;
+const DEFAULT_FPS: gst::Fraction = gst::Fraction::from_integer(30);
+/// Blur radius of the contain-blur fill, as a fraction of the frame's shorter side.
+const FILL_BLUR: f64 = 0.04;
+/// Luma scale of the fill, so the picture in front stands out.
+const FILL_DIM: u32 = 150;
+
+#[derive(Debug, Clone, Copy)]
+struct Settings {
+    duration: u64,
+    from: Camera,
+    to: Camera,
+    curve: Curve,
+    fit: Fit,
+    shift_x: f64,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        let centre = Camera {
+            zoom: 1.0,
+            x: 0.5,
+            y: 0.5,
+            rotate: 0.0,
+        };
+        Settings {
+            duration: DEFAULT_DURATION,
+            from: centre,
+            to: centre,
+            curve: Curve::Linear,
+            fit: Fit::Cover,
+            shift_x: 0.0,
+        }
+    }
+}
+
+/// One plane held in memory, tightly packed.
+struct OwnedPlane {
+    data: Vec<u8>,
+    width: usize,
+    height: usize,
+}
+
+impl OwnedPlane {
+    fn view(&self) -> Plane<'_> {
+        Plane {
+            data: &self.data,
+            width: self.width,
+            height: self.height,
+            stride: self.width,
+        }
+    }
+}
+
+struct State {
+    in_info: gst_video::VideoInfo,
+    out_info: gst_video::VideoInfo,
+    pool: gst::BufferPool,
+    /// The still (Y, U, V), once it arrived.
+    still: Option<[OwnedPlane; 3]>,
+    /// The blurred fill behind a contained picture, at output size.
+    fill: Option<[OwnedPlane; 3]>,
+    scratch: [Scratch; 3],
+    done: bool,
+}
+
+pub struct KenBurns {
+    sinkpad: gst::Pad,
+    srcpad: gst::Pad,
+    settings: Mutex<Settings>,
+    state: Mutex<Option<State>>,
+}
+
+impl KenBurns {
+    fn sink_chain(&self, buffer: gst::Buffer) -> Result<gst::FlowSuccess, gst::FlowError> {
+        // Rendering runs for the whole clip: work on the state outside the lock.
+        let Some(mut state) = self.state.lock().unwrap().take() else {
+            gst::element_imp_error!(self, gst::CoreError::Negotiation, ["No caps before data"]);
+            return Err(gst::FlowError::NotNegotiated);
+        };
+        let result = self.render_clip(&mut state, buffer);
+        *self.state.lock().unwrap() = Some(state);
+        result
+    }
+
+    fn render_clip(
+        &self,
+        state: &mut State,
+        buffer: gst::Buffer,
+    ) -> Result<gst::FlowSuccess, gst::FlowError> {
+        // A still is one picture: later buffers (image decoders may repeat it) change nothing.
+        if state.done {
+            return Ok(gst::FlowSuccess::Ok);
+        }
+        state.done = true;
+        let still = read_planes(&buffer, &state.in_info).map_err(|err| {
+            gst::element_imp_error!(
+                self,
+                gst::StreamError::Decode,
+                ["Unreadable still: {}", err]
+            );
+            gst::FlowError::Error
+        })?;
+        let settings = *self.settings.lock().unwrap();
+        if settings.fit == Fit::ContainBlur {
+            state.fill = Some(make_fill(&still, &state.out_info));
+        }
+        state.still = Some(still);
+
+        let segment = gst::FormattedSegment::<gst::ClockTime>::new();
+        self.srcpad.push_event(gst::event::Segment::new(&segment));
+
+        let fps = state.out_info.fps();
+        let duration = settings.duration;
+        let frames = frame_count(duration, fps);
+        gst::debug!(CAT, imp = self, "rendering {frames} frames");
+        for k in 0..frames {
+            let pts = frame_time(k, fps);
+            let next = frame_time(k + 1, fps);
+            // Controlled properties (shift-x under a wipe) follow the stream's clock.
+            let _ = self.obj().sync_values(gst::ClockTime::from_nseconds(pts));
+            let settings = *self.settings.lock().unwrap();
+            let mut out = state.pool.acquire_buffer(None)?;
+            {
+                let out = out.get_mut().ok_or(gst::FlowError::Error)?;
+                out.set_pts(gst::ClockTime::from_nseconds(pts));
+                out.set_duration(gst::ClockTime::from_nseconds(
+                    next.min(duration).max(pts) - pts,
+                ));
+                out.set_offset(k);
+                out.set_offset_end(k + 1);
+                let progress = if duration == 0 {
+                    0.0
+                } else {
+                    pts as f64 / duration as f64
+                };
+                let t = camera::ease(progress, settings.curve == Curve::EaseInOut);
+                let cam = Camera::lerp(settings.from, settings.to, t);
+                self.render_frame(state, out, &cam, &settings)?;
+            }
+            self.srcpad.push(out)?;
+        }
+        Ok(gst::FlowSuccess::Ok)
+    }
+
+    fn render_frame(
+        &self,
+        state: &mut State,
+        out: &mut gst::BufferRef,
+        cam: &Camera,
+        settings: &Settings,
+    ) -> Result<(), gst::FlowError> {
+        let info = &state.out_info;
+        let mut frame = gst_video::VideoFrameRef::from_buffer_ref_writable(out, info)
+            .map_err(|_| gst::FlowError::Error)?;
+        let (Some(still), fw, fh) = (&state.still, info.width() as usize, info.height() as usize)
+        else {
+            return Err(gst::FlowError::Error);
+        };
+        let image = (still[0].width as f64, still[0].height as f64);
+        let rect = match (&state.fill, settings.fit) {
+            (Some(fill), Fit::ContainBlur) => {
+                for (i, plane) in fill.iter().enumerate() {
+                    copy_plane(plane, &mut frame, i)?;
+                }
+                camera::contain_rect(image, (fw, fh))
+            }
+            _ => (0, 0, fw, fh),
+        };
+        let (rx, ry, rw, rh) = rect;
+        let shift = settings.shift_x * fw as f64;
+        let luma = camera::view_map(image, (rw as f64, rh as f64), cam, shift);
+        for (i, plane) in still.iter().enumerate() {
+            let (sub_x, sub_y) = if i == 0 {
+                (1, 1)
+            } else {
+                (
+                    1 << info.format_info().w_sub()[i],
+                    1 << info.format_info().h_sub()[i],
+                )
+            };
+            let map = camera::subsampled(&luma, sub_x as f64, sub_y as f64);
+            let stride = frame.plane_stride()[i] as usize;
+            let (pw, ph) = (frame.comp_width(i as u32), frame.comp_height(i as u32));
+            let data = frame
+                .plane_data_mut(i as u32)
+                .map_err(|_| gst::FlowError::Error)?;
+            let target = Target {
+                data,
+                stride,
+                x: rx / sub_x,
+                y: ry / sub_y,
+                width: (rw / sub_x).min(pw as usize),
+                height: (rh / sub_y).min(ph as usize),
+            };
+            resample::resample(plane.view(), target, &map, &mut state.scratch[i]);
+        }
+        Ok(())
+    }
+
+    fn sink_event(&self, pad: &gst::Pad, event: gst::Event) -> bool {
+        match event.view() {
+            gst::EventView::Caps(caps) => match self.negotiate(caps.caps()) {
+                Ok(()) => true,
+                Err(err) => {
+                    gst::element_imp_error!(self, gst::CoreError::Negotiation, ["{}", err]);
+                    false
+                }
+            },
+            // The output is a new stream that starts at zero, whatever the still's segment says.
+            gst::EventView::Segment(_) => true,
+            _ => gst::Pad::event_default(pad, Some(&*self.obj()), event),
+        }
+    }
+
+    fn negotiate(&self, in_caps: &gst::CapsRef) -> Result<(), glib::BoolError> {
+        let in_info = gst_video::VideoInfo::from_caps(in_caps)?;
+        let template = self.srcpad.pad_template_caps();
+        let mut caps = self.srcpad.peer_query_caps(Some(&template));
+        if caps.is_empty() {
+            return Err(glib::bool_error!("Downstream accepts no I420 video"));
+        }
+        caps.truncate();
+        {
+            let caps = caps.make_mut();
+            let s = caps
+                .structure_mut(0)
+                .ok_or_else(|| glib::bool_error!("Empty caps from downstream"))?;
+            s.fixate_field_nearest_int("width", in_info.width() as i32);
+            s.fixate_field_nearest_int("height", in_info.height() as i32);
+            s.fixate_field_nearest_fraction("framerate", DEFAULT_FPS);
+            if s.has_field("pixel-aspect-ratio") {
+                s.fixate_field_nearest_fraction("pixel-aspect-ratio", gst::Fraction::new(1, 1));
+            }
+        }
+        caps.fixate();
+        let out_info = gst_video::VideoInfo::from_caps(&caps)?;
+        if out_info.fps().numer() <= 0 {
+            return Err(glib::bool_error!("Output frame rate must be above zero"));
+        }
+        let pool = gst_video::VideoBufferPool::new().upcast::<gst::BufferPool>();
+        let mut config = pool.config();
+        config.set_params(Some(&caps), out_info.size() as u32, 4, 0);
+        pool.set_config(config)?;
+        pool.set_active(true)?;
+        gst::debug!(CAT, imp = self, "negotiated {caps}");
+        if !self.srcpad.push_event(gst::event::Caps::new(&caps)) {
+            return Err(glib::bool_error!("Downstream refused {caps}"));
+        }
+        if let Some(old) = self.state.lock().unwrap().replace(State {
+            in_info,
+            out_info,
+            pool,
+            still: None,
+            fill: None,
+            scratch: Default::default(),
+            done: false,
+        }) {
+            let _ = old.pool.set_active(false);
+        }
+        Ok(())
+    }
+
+    fn sink_query(&self, pad: &gst::Pad, query: &mut gst::QueryRef) -> bool {
+        match query.view_mut() {
+            // Any size in: the output size is downstream's choice, not the still's.
+            gst::QueryViewMut::Caps(q) => {
+                let caps = pad.pad_template_caps();
+                let caps = match q.filter() {
+                    Some(filter) => {
+                        filter.intersect_with_mode(&caps, gst::CapsIntersectMode::First)
+                    }
+                    None => caps,
+                };
+                q.set_result(&caps);
+                true
+            }
+            // The still is copied on arrival; upstream may recycle its buffer at once.
+            gst::QueryViewMut::Allocation(_) => false,
+            _ => gst::Pad::query_default(pad, Some(&*self.obj()), query),
+        }
+    }
+
+    fn src_query(&self, pad: &gst::Pad, query: &mut gst::QueryRef) -> bool {
+        match query.view_mut() {
+            gst::QueryViewMut::Caps(q) => {
+                let caps = pad.pad_template_caps();
+                let caps = match q.filter() {
+                    Some(filter) => {
+                        filter.intersect_with_mode(&caps, gst::CapsIntersectMode::First)
+                    }
+                    None => caps,
+                };
+                q.set_result(&caps);
+                true
+            }
+            gst::QueryViewMut::Duration(q) if q.format() == gst::Format::Time => {
+                let duration = self.settings.lock().unwrap().duration;
+                q.set(gst::ClockTime::from_nseconds(duration));
+                true
+            }
+            _ => gst::Pad::query_default(pad, Some(&*self.obj()), query),
+        }
+    }
+}
+
+fn frame_count(duration: u64, fps: gst::Fraction) -> u64 {
+    let (n, d) = (fps.numer() as u128, fps.denom() as u128);
+    // Frames whose start lies inside the clip.
+    (duration as u128 * n).div_ceil(d * 1_000_000_000) as u64
+}
+
+fn frame_time(k: u64, fps: gst::Fraction) -> u64 {
+    let (n, d) = (fps.numer() as u128, fps.denom() as u128);
+    (k as u128 * d * 1_000_000_000 / n) as u64
+}
+
+fn read_planes(
+    buffer: &gst::Buffer,
+    info: &gst_video::VideoInfo,
+) -> Result<[OwnedPlane; 3], glib::BoolError> {
+    let frame = gst_video::VideoFrameRef::from_buffer_ref_readable(buffer.as_ref(), info)
+        .map_err(|_| glib::bool_error!("cannot map the still"))?;
+    let plane = |i: usize| -> Result<OwnedPlane, glib::BoolError> {
+        let (w, h) = (
+            frame.comp_width(i as u32) as usize,
+            frame.comp_height(i as u32) as usize,
+        );
+        let stride = frame.plane_stride()[i] as usize;
+        let src = frame.plane_data(i as u32)?;
+        let mut data = Vec::with_capacity(w * h);
+        for row in 0..h {
+            data.extend_from_slice(&src[row * stride..row * stride + w]);
+        }
+        Ok(OwnedPlane {
+            data,
+            width: w,
+            height: h,
+        })
+    };
+    Ok([plane(0)?, plane(1)?, plane(2)?])
+}
+
+/// The still scaled to cover the whole frame, blurred and dimmed: the fill behind a contained
+/// picture. Blurring a small copy and scaling it up costs a fraction of blurring at full size.
+fn make_fill(still: &[OwnedPlane; 3], out: &gst_video::VideoInfo) -> [OwnedPlane; 3] {
+    const SMALL: usize = 8;
+    let image = (still[0].width as f64, still[0].height as f64);
+    let cover = Camera {
+        zoom: 1.0,
+        x: 0.5,
+        y: 0.5,
+        rotate: 0.0,
+    };
+    let fmt = out.format_info();
+    let plane = |i: usize| {
+        let (sub_x, sub_y) = (1usize << fmt.w_sub()[i], 1usize << fmt.h_sub()[i]);
+        let (w, h) = (
+            (out.width() as usize).div_ceil(sub_x),
+            (out.height() as usize).div_ceil(sub_y),
+        );
+        let (sw, sh) = (w.div_ceil(SMALL).max(2), h.div_ceil(SMALL).max(2));
+        let map = camera::view_map(image, (sw as f64, sh as f64), &cover, 0.0);
+        let map = camera::subsampled(&map, sub_x as f64, sub_y as f64);
+        let mut small = vec![0u8; sw * sh];
+        let target = Target {
+            data: &mut small,
+            stride: sw,
+            x: 0,
+            y: 0,
+            width: sw,
+            height: sh,
+        };
+        resample::resample(still[i].view(), target, &map, &mut Scratch::default());
+        let radius = (FILL_BLUR * sw.min(sh) as f64 * 2.0).ceil() as usize;
+        resample::blur(&mut small, sw, sh, sw, radius);
+        if i == 0 {
+            small
+                .iter_mut()
+                .for_each(|v| *v = ((u32::from(*v) * FILL_DIM) >> 8) as u8);
+        }
+        let mut data = vec![0u8; w * h];
+        let up = resample::Affine {
+            a: sw as f64 / w as f64,
+            b: 0.0,
+            c: 0.0,
+            d: 0.0,
+            e: sh as f64 / h as f64,
+            f: 0.0,
+        };
+        let small = Plane {
+            data: &small,
+            width: sw,
+            height: sh,
+            stride: sw,
+        };
+        let target = Target {
+            data: &mut data,
+            stride: w,
+            x: 0,
+            y: 0,
+            width: w,
+            height: h,
+        };
+        resample::resample(small, target, &up, &mut Scratch::default());
+        OwnedPlane {
+            data,
+            width: w,
+            height: h,
+        }
+    };
+    [plane(0), plane(1), plane(2)]
+}
+
+fn copy_plane(
+    plane: &OwnedPlane,
+    frame: &mut gst_video::VideoFrameRef<&mut gst::BufferRef>,
+    i: usize,
+) -> Result<(), gst::FlowError> {
+    let stride = frame.plane_stride()[i] as usize;
+    let data = frame
+        .plane_data_mut(i as u32)
+        .map_err(|_| gst::FlowError::Error)?;
+    for (row, line) in plane.data.chunks_exact(plane.width).enumerate() {
+        data[row * stride..row * stride + plane.width].copy_from_slice(line);
+    }
+    Ok(())
+}
+
+#[glib::object_subclass]
+impl ObjectSubclass for KenBurns {
+    const NAME: &'static str = "GstReelKenBurns";
+    type Type = super::KenBurns;
+    type ParentType = gst::Element;
+
+    fn with_class(klass: &Self::Class) -> Self {
+        let templ = klass.pad_template("sink").expect("sink template");
+        let sinkpad = gst::Pad::builder_from_template(&templ)
+            .chain_function(|_pad, parent, buffer| {
+                KenBurns::catch_panic_pad_function(
+                    parent,
+                    || Err(gst::FlowError::Error),
+                    |this| this.sink_chain(buffer),
+                )
+            })
+            .event_function(|pad, parent, event| {
+                KenBurns::catch_panic_pad_function(
+                    parent,
+                    || false,
+                    |this| this.sink_event(pad, event),
+                )
+            })
+            .query_function(|pad, parent, query| {
+                KenBurns::catch_panic_pad_function(
+                    parent,
+                    || false,
+                    |this| this.sink_query(pad, query),
+                )
+            })
+            .build();
+        let templ = klass.pad_template("src").expect("src template");
+        let srcpad = gst::Pad::builder_from_template(&templ)
+            .query_function(|pad, parent, query| {
+                KenBurns::catch_panic_pad_function(
+                    parent,
+                    || false,
+                    |this| this.src_query(pad, query),
+                )
+            })
+            .build();
+        KenBurns {
+            sinkpad,
+            srcpad,
+            settings: Mutex::new(Settings::default()),
+            state: Mutex::new(None),
+        }
+    }
+}
+
+/// The camera-valued properties: name, blurb, range, and where each lives in the settings.
+struct CameraProperty {
+    name: &'static str,
+    blurb: &'static str,
+    min: f64,
+    max: f64,
+    default: f64,
+    field: fn(&mut Settings) -> &mut f64,
+}
+
+static CAMERA_PROPERTIES: [CameraProperty; 8] = [
+    CameraProperty {
+        name: "zoom-from",
+        blurb: "Zoom at the start (1 shows the whole still)",
+        min: 0.1,
+        max: 100.0,
+        default: 1.0,
+        field: |s| &mut s.from.zoom,
+    },
+    CameraProperty {
+        name: "zoom-to",
+        blurb: "Zoom at the end",
+        min: 0.1,
+        max: 100.0,
+        default: 1.0,
+        field: |s| &mut s.to.zoom,
+    },
+    CameraProperty {
+        name: "x-from",
+        blurb: "Horizontal centre of the view at the start, as a fraction of the width",
+        min: 0.0,
+        max: 1.0,
+        default: 0.5,
+        field: |s| &mut s.from.x,
+    },
+    CameraProperty {
+        name: "x-to",
+        blurb: "Horizontal centre of the view at the end",
+        min: 0.0,
+        max: 1.0,
+        default: 0.5,
+        field: |s| &mut s.to.x,
+    },
+    CameraProperty {
+        name: "y-from",
+        blurb: "Vertical centre of the view at the start, as a fraction of the height",
+        min: 0.0,
+        max: 1.0,
+        default: 0.5,
+        field: |s| &mut s.from.y,
+    },
+    CameraProperty {
+        name: "y-to",
+        blurb: "Vertical centre of the view at the end",
+        min: 0.0,
+        max: 1.0,
+        default: 0.5,
+        field: |s| &mut s.to.y,
+    },
+    CameraProperty {
+        name: "rotate-from",
+        blurb: "Rotation at the start, degrees clockwise",
+        min: -180.0,
+        max: 180.0,
+        default: 0.0,
+        field: |s| &mut s.from.rotate,
+    },
+    CameraProperty {
+        name: "rotate-to",
+        blurb: "Rotation at the end, degrees clockwise",
+        min: -180.0,
+        max: 180.0,
+        default: 0.0,
+        field: |s| &mut s.to.rotate,
+    },
+];
+
+impl ObjectImpl for KenBurns {
+    fn properties() -> &'static [glib::ParamSpec] {
+        static PROPERTIES: LazyLock<Vec<glib::ParamSpec>> = LazyLock::new(|| {
+            let mut props = vec![
+                glib::ParamSpecUInt64::builder("duration")
+                    .nick("Duration")
+                    .blurb("Length of the shot in nanoseconds")
+                    .default_value(DEFAULT_DURATION)
+                    .mutable_ready()
+                    .build(),
+                glib::ParamSpecEnum::builder_with_default("curve", Curve::Linear)
+                    .nick("Curve")
+                    .blurb("How the camera moves between the two views")
+                    .mutable_ready()
+                    .build(),
+                glib::ParamSpecEnum::builder_with_default("fit", Fit::Cover)
+                    .nick("Fit")
+                    .blurb("How a still of another aspect ratio fills the frame")
+                    .mutable_ready()
+                    .build(),
+                glib::ParamSpecDouble::builder("shift-x")
+                    .nick("Shift X")
+                    .blurb("Moves the sampled window right by this fraction of the frame width")
+                    .minimum(-2.0)
+                    .maximum(2.0)
+                    .default_value(0.0)
+                    .controllable()
+                    .mutable_playing()
+                    .build(),
+            ];
+            props.extend(CAMERA_PROPERTIES.iter().map(|p| {
+                glib::ParamSpecDouble::builder(p.name)
+                    .nick(p.name)
+                    .blurb(p.blurb)
+                    .minimum(p.min)
+                    .maximum(p.max)
+                    .default_value(p.default)
+                    .mutable_ready()
+                    .build()
+            }));
+            props
+        });
+        PROPERTIES.as_ref()
+    }
+
+    fn set_property(&self, _id: usize, value: &glib::Value, pspec: &glib::ParamSpec) {
+        let mut settings = self.settings.lock().unwrap();
+        match pspec.name() {
+            "duration" => settings.duration = value.get().expect("type checked upstream"),
+            "curve" => settings.curve = value.get().expect("type checked upstream"),
+            "fit" => settings.fit = value.get().expect("type checked upstream"),
+            "shift-x" => settings.shift_x = value.get().expect("type checked upstream"),
+            name => {
+                if let Some(p) = CAMERA_PROPERTIES.iter().find(|p| p.name == name) {
+                    *(p.field)(&mut settings) = value.get().expect("type checked upstream");
+                }
+            }
+        }
+    }
+
+    fn property(&self, _id: usize, pspec: &glib::ParamSpec) -> glib::Value {
+        let mut settings = self.settings.lock().unwrap();
+        match pspec.name() {
+            "duration" => settings.duration.to_value(),
+            "curve" => settings.curve.to_value(),
+            "fit" => settings.fit.to_value(),
+            "shift-x" => settings.shift_x.to_value(),
+            name => CAMERA_PROPERTIES
+                .iter()
+                .find(|p| p.name == name)
+                .map(|p| (*(p.field)(&mut settings)).to_value())
+                .unwrap_or_else(|| pspec.default_value().clone()),
+        }
+    }
+
+    fn constructed(&self) {
+        self.parent_constructed();
+        let obj = self.obj();
+        obj.add_pad(&self.sinkpad).expect("adding the sink pad");
+        obj.add_pad(&self.srcpad).expect("adding the source pad");
+    }
+}
+
+impl GstObjectImpl for KenBurns {}
+
+impl ElementImpl for KenBurns {
+    fn metadata() -> Option<&'static gst::subclass::ElementMetadata> {
+        static METADATA: LazyLock<gst::subclass::ElementMetadata> = LazyLock::new(|| {
+            gst::subclass::ElementMetadata::new(
+                "Ken Burns",
+                "Filter/Effect/Video",
+                "Turns a still image into a moving shot with sub-pixel pan, zoom and rotation",
+                "reel",
+            )
+        });
+        Some(&*METADATA)
+    }
+
+    fn pad_templates() -> &'static [gst::PadTemplate] {
+        static TEMPLATES: LazyLock<Vec<gst::PadTemplate>> = LazyLock::new(|| {
+            let sink_caps = gst_video::VideoCapsBuilder::new()
+                .format(gst_video::VideoFormat::I420)
+                .build();
+            let src_caps = gst_video::VideoCapsBuilder::new()
+                .format(gst_video::VideoFormat::I420)
+                .framerate_range(gst::Fraction::new(1, 1)..=gst::Fraction::new(240, 1))
+                .pixel_aspect_ratio(gst::Fraction::new(1, 1))
+                .build();
+            vec![
+                gst::PadTemplate::new(
+                    "sink",
+                    gst::PadDirection::Sink,
+                    gst::PadPresence::Always,
+                    &sink_caps,
+                )
+                .expect("sink template"),
+                gst::PadTemplate::new(
+                    "src",
+                    gst::PadDirection::Src,
+                    gst::PadPresence::Always,
+                    &src_caps,
+                )
+                .expect("src template"),
+            ]
+        });
+        TEMPLATES.as_ref()
+    }
+
+    fn change_state(
+        &self,
+        transition: gst::StateChange,
+    ) -> Result<gst::StateChangeSuccess, gst::StateChangeError> {
+        let result = self.parent_change_state(transition)?;
+        if transition == gst::StateChange::PausedToReady {
+            if let Some(state) = self.state.lock().unwrap().take() {
+                let _ = state.pool.set_active(false);
+            }
+        }
+        Ok(result)
+    }
+}
