@@ -21,6 +21,7 @@ OUT=$WORK/out
 LOGS=$WORK/logs
 SPEC=$WORK/ref-28s.json
 RESULTS=$WORK/results.jsonl
+REEL_CACHE=$WORK/reel-cache
 RUNS=${BENCH_RUNS:-3}
 read -ra TOOLS <<<"${BENCH_TOOLS:-reel ffmpeg floor}"
 RAW=${BENCH_RAW:-/dev/shm/reel-bench-$$.yuv}
@@ -73,14 +74,17 @@ fi
 
 tool_cmd() {  # the timed command of tool $1, in the array CMD
   case $1 in
-    reel)   CMD=("$REEL" render "$SPEC" -o "$OUT/reel.mp4" --profile youtube-1080p) ;;
+    # reel caches its audio mix and speech by content: an empty cache per run makes every run
+    # do the whole job, as ffmpeg does.
+    reel)   rm -rf "$REEL_CACHE"
+            CMD=(env REEL_CACHE_DIR="$REEL_CACHE" "$REEL" render "$SPEC" -o "$OUT/reel.mp4" --profile youtube-1080p) ;;
     ffmpeg) CMD=("$REF/run_ffmpeg.sh" "$INPUTS" "$OUT/ffmpeg.mp4") ;;
     floor)  CMD=("$REF/floor_x264.sh" "$RAW" "$OUT/floor.mp4") ;;
   esac
 }
 
 # --- 4. the floor's input: the ffmpeg graph's 855 frames, raw, in RAM (untimed, once) ---
-trap 'rm -f "$RAW"' EXIT  # 2.7 GB of RAM while it exists
+trap 'rm -rf "$RAW" "$REEL_CACHE"' EXIT  # the raw frames hold 2.7 GB of RAM
 if has_tool floor; then
   echo "bench: rendering the floor's raw frames to $RAW"
   "$REF/floor_x264.sh" prep "$INPUTS" "$RAW" >"$LOGS/floor-prep.log" 2>&1 ||

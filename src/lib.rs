@@ -1,1 +1,10 @@
-pub fn x() {}
+//! reel: scripts and footage in, finished videos out, on GStreamer.
+//!
+//! The flow is `script` (text → [`project::Project`]) → `plan` (project + speech →
+//! [`plan::timeline::Timeline`], also readable as an edit spec) → `render` (timeline × export
+//! profile → GStreamer graph → verified files).
+
+pub mod plan;
+pub mod project;
+pub mod render;
+pub mod script;

@@ -77,7 +77,9 @@ fn default_card_text() -> Color {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "kebab-case", deny_unknown_fields)]
 pub enum Background {
-    Solid { color: Color },
+    Solid {
+        color: Color,
+    },
     /// A linear gradient from `from` to `to` at `angle_deg` (0 = left to right, 90 = top to bottom).
     Gradient {
         from: Color,
@@ -154,7 +156,11 @@ pub struct Motion {
 
 impl Default for Motion {
     fn default() -> Self {
-        Motion { from: View::default(), to: View::default(), curve: Curve::Linear }
+        Motion {
+            from: View::default(),
+            to: View::default(),
+            curve: Curve::Linear,
+        }
     }
 }
 
@@ -182,7 +188,12 @@ fn half() -> f64 {
 
 impl Default for View {
     fn default() -> Self {
-        View { zoom: 1.0, x: 0.5, y: 0.5, rotate: 0.0 }
+        View {
+            zoom: 1.0,
+            x: 0.5,
+            y: 0.5,
+            rotate: 0.0,
+        }
     }
 }
 
@@ -206,7 +217,10 @@ pub struct Transition {
 
 impl Default for Transition {
     fn default() -> Self {
-        Transition { kind: TransitionKind::Cut, duration: 0.0 }
+        Transition {
+            kind: TransitionKind::Cut,
+            duration: 0.0,
+        }
     }
 }
 
@@ -402,7 +416,10 @@ fn default_duck_ramp() -> f64 {
 
 impl Default for Ducking {
     fn default() -> Self {
-        Ducking { depth_db: default_duck_depth(), ramp_s: default_duck_ramp() }
+        Ducking {
+            depth_db: default_duck_depth(),
+            ramp_s: default_duck_ramp(),
+        }
     }
 }
 
@@ -412,7 +429,11 @@ impl Timeline {
         let mut starts = Vec::with_capacity(self.clips.len());
         let mut end = 0.0_f64;
         for (i, clip) in self.clips.iter().enumerate() {
-            let overlap = if i == 0 { 0.0 } else { clip.transition.duration };
+            let overlap = if i == 0 {
+                0.0
+            } else {
+                clip.transition.duration
+            };
             let start = (end - overlap).max(0.0);
             starts.push(start);
             end = start + clip.duration;

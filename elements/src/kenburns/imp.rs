@@ -30,6 +30,7 @@ struct Settings {
     curve: Curve,
     fit: Fit,
     shift_x: f64,
+    timestamp_offset: u64,
 }
 
 impl Default for Settings {
@@ -47,6 +48,7 @@ impl Default for Settings {
             curve: Curve::Linear,
             fit: Fit::Cover,
             shift_x: 0.0,
+            timestamp_offset: 0,
         }
     }
 }
@@ -129,18 +131,21 @@ impl KenBurns {
 
         let fps = state.out_info.fps();
         let duration = settings.duration;
+        let offset = settings.timestamp_offset;
         let frames = frame_count(duration, fps);
         gst::debug!(CAT, imp = self, "rendering {frames} frames");
         for k in 0..frames {
             let pts = frame_time(k, fps);
             let next = frame_time(k + 1, fps);
-            // Controlled properties (shift-x under a wipe) follow the stream's clock.
-            let _ = self.obj().sync_values(gst::ClockTime::from_nseconds(pts));
+            // Controlled properties (shift-x under a wipe) follow the output timestamps.
+            let _ = self
+                .obj()
+                .sync_values(gst::ClockTime::from_nseconds(offset + pts));
             let settings = *self.settings.lock().unwrap();
             let mut out = state.pool.acquire_buffer(None)?;
             {
                 let out = out.get_mut().ok_or(gst::FlowError::Error)?;
-                out.set_pts(gst::ClockTime::from_nseconds(pts));
+                out.set_pts(gst::ClockTime::from_nseconds(offset + pts));
                 out.set_duration(gst::ClockTime::from_nseconds(
                     next.min(duration).max(pts) - pts,
                 ));
@@ -257,7 +262,7 @@ impl KenBurns {
         }
         let pool = gst_video::VideoBufferPool::new().upcast::<gst::BufferPool>();
         let mut config = pool.config();
-        config.set_params(Some(&caps), out_info.size() as u32, 4, 0);
+        config.set_params(Some(&caps), out_info.size() as u32, 1, 0);
         pool.set_config(config)?;
         pool.set_active(true)?;
         gst::debug!(CAT, imp = self, "negotiated {caps}");
@@ -309,6 +314,12 @@ impl KenBurns {
                     None => caps,
                 };
                 q.set_result(&caps);
+                true
+            }
+            // Frames are made here, not passed through: upstream's latency (a file being
+            // decoded, possibly not yet opened) does not delay them.
+            gst::QueryViewMut::Latency(q) => {
+                q.set(false, gst::ClockTime::ZERO, gst::ClockTime::NONE);
                 true
             }
             gst::QueryViewMut::Duration(q) if q.format() == gst::Format::Time => {
@@ -581,6 +592,14 @@ impl ObjectImpl for KenBurns {
                     .default_value(DEFAULT_DURATION)
                     .mutable_ready()
                     .build(),
+                glib::ParamSpecUInt64::builder("timestamp-offset")
+                    .nick("Timestamp offset")
+                    .blurb(
+                        "Added to every output timestamp: where the shot sits on a timeline (ns)",
+                    )
+                    .default_value(0)
+                    .mutable_ready()
+                    .build(),
                 glib::ParamSpecEnum::builder_with_default("curve", Curve::Linear)
                     .nick("Curve")
                     .blurb("How the camera moves between the two views")
@@ -623,6 +642,9 @@ impl ObjectImpl for KenBurns {
             "curve" => settings.curve = value.get().expect("type checked upstream"),
             "fit" => settings.fit = value.get().expect("type checked upstream"),
             "shift-x" => settings.shift_x = value.get().expect("type checked upstream"),
+            "timestamp-offset" => {
+                settings.timestamp_offset = value.get().expect("type checked upstream")
+            }
             name => {
                 if let Some(p) = CAMERA_PROPERTIES.iter().find(|p| p.name == name) {
                     *(p.field)(&mut settings) = value.get().expect("type checked upstream");
@@ -638,6 +660,7 @@ impl ObjectImpl for KenBurns {
             "curve" => settings.curve.to_value(),
             "fit" => settings.fit.to_value(),
             "shift-x" => settings.shift_x.to_value(),
+            "timestamp-offset" => settings.timestamp_offset.to_value(),
             name => CAMERA_PROPERTIES
                 .iter()
                 .find(|p| p.name == name)

@@ -1,0 +1,190 @@
+//! A project plus its measured speech becomes a timeline: scene lengths follow the voice,
+//! captions follow the lines, music runs under everything.
+
+use super::captions;
+use super::timeline::{
+    AudioCue, AudioTrack, Caption, CaptionStyle, Clip, Curve, Motion, Music, MusicSource, Source,
+    Timeline, Transition, TransitionKind, View,
+};
+use crate::project::Project;
+use std::path::PathBuf;
+
+/// A spoken line rendered to audio.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Speech {
+    pub path: PathBuf,
+    pub duration: f64,
+}
+
+/// Default transition between scenes.
+const TRANSITION: Transition = Transition {
+    kind: TransitionKind::Dissolve,
+    duration: 0.5,
+};
+/// Silence after a scene is fully on screen before its first line.
+const LEAD: f64 = 0.3;
+/// Pause between two lines of one scene.
+const GAP: f64 = 0.35;
+/// Time the picture holds after the last line.
+const TAIL: f64 = 0.7;
+/// Shortest scene without lines.
+const MIN_SCENE: f64 = 3.0;
+
+/// `speech[s][l]` is line `l` of scene `s`; `visuals[s]` what scene `s` shows.
+pub fn timeline(project: &Project, speech: &[Vec<Speech>], visuals: Vec<Source>) -> Timeline {
+    let mut clips = Vec::new();
+    let mut captions = Vec::new();
+    let mut voice = Vec::new();
+    let mut start = 0.0;
+    for (index, ((scene, lines), source)) in
+        project.scenes.iter().zip(speech).zip(visuals).enumerate()
+    {
+        let transition = if index == 0 {
+            Transition::default()
+        } else {
+            scene
+                .transition
+                .map_or(TRANSITION, |kind| transition_of(kind))
+        };
+        let start_of_scene = (start - transition.duration).max(0.0);
+        let mut at = start_of_scene + transition.duration + LEAD;
+        for (line, spoken) in scene.lines.iter().zip(lines) {
+            voice.push(AudioCue {
+                path: spoken.path.clone(),
+                start: at,
+                gain_db: 0.0,
+            });
+            captions.extend(captions::for_line(&line.text, at, at + spoken.duration));
+            at += spoken.duration + GAP;
+        }
+        let needed = if lines.is_empty() {
+            MIN_SCENE
+        } else {
+            at - GAP + TAIL - start_of_scene
+        };
+        let duration = scene.duration.unwrap_or(0.0).max(needed);
+        let motion = scene.motion.unwrap_or_else(|| alternate_zoom(index));
+        clips.push(Clip {
+            source,
+            duration,
+            motion,
+            transition,
+        });
+        start = start_of_scene + duration;
+    }
+    Timeline {
+        version: super::timeline::SPEC_VERSION,
+        name: project.title.clone(),
+        clips,
+        captions: tidy(captions),
+        caption_style: CaptionStyle::default(),
+        audio: AudioTrack {
+            voice,
+            music: Some(Music {
+                source: MusicSource::Generated {
+                    mood: "calm".into(),
+                    tempo: 96.0,
+                    key: "C".into(),
+                    seed: seed_of(&project.title),
+                },
+                gain_db: -18.0,
+            }),
+            ..AudioTrack::default()
+        },
+    }
+}
+
+fn transition_of(kind: TransitionKind) -> Transition {
+    let duration = if kind == TransitionKind::Cut {
+        0.0
+    } else {
+        TRANSITION.duration
+    };
+    Transition { kind, duration }
+}
+
+/// Gentle zoom in, then out, so consecutive stills do not all move alike.
+fn alternate_zoom(index: usize) -> Motion {
+    let (wide, close) = (
+        View::default(),
+        View {
+            zoom: 1.12,
+            ..View::default()
+        },
+    );
+    let (from, to) = if index % 2 == 0 {
+        (wide, close)
+    } else {
+        (close, wide)
+    };
+    Motion {
+        from,
+        to,
+        curve: Curve::Linear,
+    }
+}
+
+/// Captions never overlap: each ends by the time the next starts.
+fn tidy(mut captions: Vec<Caption>) -> Vec<Caption> {
+    for i in 1..captions.len() {
+        let next = captions[i].start;
+        if captions[i - 1].end > next {
+            captions[i - 1].end = next;
+        }
+    }
+    captions
+}
+
+/// A stable seed from the title (FNV-1a), so the same script gets the same music.
+fn seed_of(title: &str) -> u64 {
+    title.bytes().fold(0xcbf2_9ce4_8422_2325, |h, b| {
+        (h ^ u64::from(b)).wrapping_mul(0x100_0000_01b3)
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::script;
+    use std::path::Path;
+
+    fn speech(seconds: f64) -> Speech {
+        Speech {
+            path: PathBuf::from("x.wav"),
+            duration: seconds,
+        }
+    }
+
+    #[test]
+    fn scenes_last_as_long_as_their_speech() {
+        let parsed = script::parse(
+            "Scene 1: Dawn\nNARRATOR: One.\nNARRATOR: Two.\n\nScene 2: Noon\n\nScene 3: Dusk\nALICE: Three.",
+            Path::new("t.txt"),
+        )
+        .unwrap();
+        let speech = vec![vec![speech(2.0), speech(1.0)], vec![], vec![speech(4.0)]];
+        let card = |t: &str| Source::Card {
+            title: t.into(),
+            subtitle: String::new(),
+            background: Default::default(),
+            text_color: super::super::timeline::Color::rgb(255, 255, 255),
+        };
+        let t = timeline(
+            &parsed.project,
+            &speech,
+            vec![card("a"), card("b"), card("c")],
+        );
+        assert_eq!(t.clips.len(), 3);
+        // Scene 1: lead 0.3, 2.0 + gap 0.35 + 1.0, tail 0.7.
+        assert!((t.clips[0].duration - 4.35).abs() < 1e-9);
+        assert_eq!(t.clips[1].duration, MIN_SCENE);
+        assert_eq!(t.audio.voice.len(), 3);
+        assert!((t.audio.voice[1].start - 2.65).abs() < 1e-9);
+        // Scene 3's line starts after its dissolve is over.
+        let starts = t.clip_starts();
+        assert!(t.audio.voice[2].start >= starts[2] + 0.5);
+        assert_eq!(t.captions.len(), 3);
+        assert!(t.captions.windows(2).all(|w| w[0].end <= w[1].start));
+        assert!((t.duration() - (4.35 + 3.0 + (0.5 + 0.3 + 4.0 + 0.7) - 1.0)).abs() < 1e-9);
+    }
+}

@@ -1,0 +1,6 @@
+//! From a project (or an edit spec) to the [`timeline::Timeline`] the renderer consumes.
+
+pub mod captions;
+pub mod from_project;
+pub mod spec;
+pub mod timeline;

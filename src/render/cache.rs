@@ -1,0 +1,97 @@
+//! The artifact cache: speech, title cards and audio mixes, keyed by a hash of what made them,
+//! so a second render of the same input reuses them. Files appear by rename only.
+
+use sha2::{Digest, Sha256};
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+#[derive(Debug, Clone)]
+pub struct Cache {
+    root: PathBuf,
+}
+
+impl Cache {
+    /// `$REEL_CACHE_DIR`, else `$XDG_CACHE_HOME/reel`, else `~/.cache/reel`.
+    pub fn from_env() -> Cache {
+        let root = std::env::var_os("REEL_CACHE_DIR")
+            .map(PathBuf::from)
+            .or_else(|| std::env::var_os("XDG_CACHE_HOME").map(|d| PathBuf::from(d).join("reel")))
+            .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cache/reel")))
+            .unwrap_or_else(|| std::env::temp_dir().join("reel-cache"));
+        Cache { root }
+    }
+
+    pub fn at(root: impl Into<PathBuf>) -> Cache {
+        Cache { root: root.into() }
+    }
+
+    /// Where the artifact of `kind` made from `inputs` lives (it may not exist yet).
+    pub fn path(&self, kind: &str, inputs: &[&[u8]], extension: &str) -> PathBuf {
+        let mut hash = Sha256::new();
+        for input in inputs {
+            // Length-prefixed so ("ab", "c") and ("a", "bc") differ.
+            hash.update((input.len() as u64).to_le_bytes());
+            hash.update(input);
+        }
+        let hex: String = hash
+            .finalize()
+            .iter()
+            .take(16)
+            .map(|b| format!("{b:02x}"))
+            .collect();
+        self.root.join(kind).join(format!("{hex}.{extension}"))
+    }
+}
+
+/// A path beside `target` to write into before renaming onto it (same folder, same disk).
+pub fn temp_path(target: &Path) -> PathBuf {
+    let name = target
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    target.with_file_name(format!(".{name}.{}.part", std::process::id()))
+}
+
+/// Writes `bytes` to `target` atomically: a temp file, flushed, then renamed.
+pub fn write_atomic(target: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    if let Some(dir) = target.parent() {
+        std::fs::create_dir_all(dir)?;
+    }
+    let temp = temp_path(target);
+    let result = (|| {
+        let mut file = std::fs::File::create(&temp)?;
+        file.write_all(bytes)?;
+        file.sync_all()?;
+        std::fs::rename(&temp, target)
+    })();
+    if result.is_err() {
+        let _ = std::fs::remove_file(&temp);
+    }
+    result
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn keys_depend_on_every_input_and_its_boundaries() {
+        let cache = Cache::at("/c");
+        let a = cache.path("voice", &[b"ab", b"c"], "wav");
+        assert_eq!(a, cache.path("voice", &[b"ab", b"c"], "wav"));
+        assert_ne!(a, cache.path("voice", &[b"a", b"bc"], "wav"));
+        assert!(a.starts_with("/c/voice"));
+    }
+
+    #[test]
+    fn atomic_writes_leave_no_temp_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let target = dir.path().join("sub/x.txt");
+        write_atomic(&target, b"hi").unwrap();
+        assert_eq!(std::fs::read(&target).unwrap(), b"hi");
+        assert_eq!(
+            std::fs::read_dir(target.parent().unwrap()).unwrap().count(),
+            1
+        );
+    }
+}

@@ -1,0 +1,50 @@
+//! Everything that can stop a render, each saying what failed and on which input.
+
+use crate::plan::spec::SpecError;
+use crate::render::profile::ProfileError;
+use crate::script::ScriptError;
+use std::path::PathBuf;
+
+#[derive(Debug, thiserror::Error)]
+pub enum RenderError {
+    #[error(transparent)]
+    Script(#[from] ScriptError),
+    #[error(transparent)]
+    Spec(#[from] SpecError),
+    #[error(transparent)]
+    Profile(#[from] ProfileError),
+    #[error("{path}: {message}")]
+    Input { path: PathBuf, message: String },
+    #[error("{place}image {path} cannot be used: {reason}")]
+    Image {
+        place: String,
+        path: PathBuf,
+        reason: String,
+    },
+    #[error("GStreamer element '{element}' is missing: install {package} (`make setup` does)")]
+    MissingElement {
+        element: String,
+        package: &'static str,
+    },
+    #[error("{stage} failed in {element}: {message}")]
+    Pipeline {
+        stage: &'static str,
+        element: String,
+        message: String,
+    },
+    #[error("{path}: {message}")]
+    Io { path: PathBuf, message: String },
+    #[error("{path}: the rendered file is wrong: {problem}")]
+    Verify { path: PathBuf, problem: String },
+    #[error("GStreamer could not start: {0}")]
+    Init(String),
+}
+
+impl RenderError {
+    pub fn io(path: impl Into<PathBuf>, err: impl std::fmt::Display) -> RenderError {
+        RenderError::Io {
+            path: path.into(),
+            message: err.to_string(),
+        }
+    }
+}

@@ -1,0 +1,634 @@
+//! The video graph for one export profile:
+//!
+//! ```text
+//! still ─ decodebin ─ videoconvert ─ reelkenburns ─ caps ─┐
+//! still ─ ...                                            ├ compositor ─ caps ─ textoverlay ─ queue ─ x264enc ─ mux ─ filesink
+//! video ─ decodebin ─ videocrop ─ videoscale ─ videorate ─┘                       ▲                        ▲
+//!                                              captions appsrc ──────────────────┘   mix.wav ─ avenc_aac ─┘
+//! ```
+//!
+//! Everything is I420 at the output size from the clip onwards, so the compositor copies
+//! rather than converts, and a clip fully covering the frame hides the others without
+//! blending. Transitions are GstController keyframes on compositor pad properties. A still
+//! that appears later is not decoded at start: its branch waits behind a blocking probe,
+//! a GAP event tells the compositor it has nothing to show until then, and the probe opens a
+//! little before the clip is due; a branch whose clip has ended is shut down. So only the
+//! clips on screen hold decoded pictures.
+
+use super::error::RenderError;
+use super::pipeline::{self, capsfilter, chain, clock, make, Position};
+use super::probe;
+use super::profile::{ContainerFormat, Profile, Reframe, VideoCodec};
+use crate::plan::timeline::{Caption, CaptionStyle, Timeline, TransitionKind};
+use gst::prelude::*;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+
+/// Seconds before its start at which a waiting still is decoded.
+const DECODE_AHEAD: f64 = 1.5;
+
+/// What a clip shows once its source is resolved to a file.
+#[derive(Debug, Clone)]
+pub enum ClipMedia {
+    Still(PathBuf),
+    Video {
+        path: PathBuf,
+        in_s: f64,
+        size: (u32, u32),
+    },
+}
+
+/// A built graph, ready to play.
+pub struct Graph {
+    pub pipeline: gst::Pipeline,
+    /// Output time reached, for progress.
+    pub position: Position,
+    waiting: Vec<WaitingClip>,
+    branches: Vec<Branch>,
+}
+
+/// A clip whose decoding waits until shortly before it appears.
+struct WaitingClip {
+    /// The pad that feeds the compositor, where the GAP goes.
+    tail: gst::Pad,
+    caps: gst::Caps,
+    start: f64,
+}
+
+/// The elements of one clip, shut down once it is over.
+struct Branch {
+    elements: Vec<gst::Element>,
+    end: f64,
+    closed: bool,
+}
+
+/// Input for [`build`].
+pub struct Job<'a> {
+    pub timeline: &'a Timeline,
+    pub media: &'a [ClipMedia],
+    pub profile: &'a Profile,
+    pub mix: &'a Path,
+    pub output: &'a Path,
+}
+
+pub fn build(job: &Job) -> Result<Graph, RenderError> {
+    pipeline::init()?;
+    let profile = job.profile;
+    let pipeline = gst::Pipeline::new();
+    let frame_caps = gst_video::VideoCapsBuilder::new()
+        .format(gst_video::VideoFormat::I420)
+        .width(profile.width as i32)
+        .height(profile.height as i32)
+        .framerate(gst::Fraction::new(profile.fps as i32, 1))
+        .pixel_aspect_ratio(gst::Fraction::new(1, 1))
+        .build();
+
+    let compositor = make("compositor")?;
+    compositor.set_property_from_str("background", "black");
+    let out_caps = capsfilter(&frame_caps)?;
+    let mut video_tail = vec![compositor.clone(), out_caps];
+    let captions = burned_captions(job.timeline, profile)?;
+    if let Some((overlay, _)) = &captions {
+        video_tail.push(overlay.clone());
+    }
+    let queue = make("queue")?;
+    // A few frames of slack between compositing and encoding; raw 1080p frames are 3 MB each.
+    queue.set_property("max-size-buffers", 4u32);
+    queue.set_property("max-size-bytes", 0u32);
+    queue.set_property("max-size-time", 0u64);
+    video_tail.push(queue);
+    video_tail.extend(video_encoder(profile)?);
+    let mux = muxer(profile)?;
+    let sink = make("filesink")?;
+    sink.set_property("location", job.output);
+    video_tail.push(mux.clone());
+    video_tail.push(sink);
+    chain(&pipeline, &video_tail.iter().collect::<Vec<_>>())?;
+    if let Some((overlay, text_source)) = captions {
+        pipeline
+            .add(&text_source)
+            .map_err(|e| pipeline::internal(e.to_string()))?;
+        text_source
+            .link_pads(Some("src"), &overlay, Some("text_sink"))
+            .map_err(|e| pipeline::internal(e.to_string()))?;
+    }
+    add_audio(&pipeline, job, &mux)?;
+
+    let position = Position::default();
+    let comp_src = compositor
+        .static_pad("src")
+        .ok_or_else(|| pipeline::internal("compositor without src".into()))?;
+    position.watch(&comp_src);
+
+    let starts = job.timeline.clip_starts();
+    let mut pads = Vec::new();
+    let mut waiting = Vec::new();
+    let mut branches = Vec::new();
+    let mut gates = Vec::new();
+    for (i, (clip, media)) in job.timeline.clips.iter().zip(job.media).enumerate() {
+        let start = starts[i];
+        let (elements, tail) = match media {
+            ClipMedia::Still(path) => {
+                still_branch(&pipeline, path, clip, start, profile, &frame_caps)?
+            }
+            ClipMedia::Video { path, in_s, size } => video_branch(
+                &pipeline,
+                path,
+                *in_s,
+                *size,
+                clip.duration,
+                start,
+                profile,
+                &frame_caps,
+            )?,
+        };
+        let pad = compositor
+            .request_pad_simple("sink_%u")
+            .ok_or_else(|| pipeline::internal("compositor gave no pad".into()))?;
+        pad.set_property("zorder", (i + 1) as u32);
+        tail.link(&pad)
+            .map_err(|e| pipeline::internal(format!("clip {i}: {e}")))?;
+        if can_wait(media) && start > DECODE_AHEAD {
+            let head = elements[0]
+                .static_pad("src")
+                .ok_or_else(|| pipeline::internal("filesrc without src".into()))?;
+            let probe = head
+                .add_probe(gst::PadProbeType::BLOCK_DOWNSTREAM, |_, _| {
+                    gst::PadProbeReturn::Ok
+                })
+                .ok_or_else(|| pipeline::internal("cannot hold back a clip".into()))?;
+            gates.push((start - DECODE_AHEAD, head, Some(probe)));
+            waiting.push(WaitingClip {
+                tail: tail.clone(),
+                caps: frame_caps.clone(),
+                start,
+            });
+        }
+        branches.push(Branch {
+            elements,
+            end: start + clip.duration,
+            closed: false,
+        });
+        pads.push(pad);
+    }
+    open_gates_on_time(&comp_src, gates);
+    animate_transitions(job.timeline, &starts, &pads, &branches, profile)?;
+    Ok(Graph {
+        pipeline,
+        position,
+        waiting,
+        branches,
+    })
+}
+
+impl Graph {
+    /// Pauses the graph and tells the compositor when each waiting clip's data begins, so it
+    /// composes the frames before that without it.
+    pub fn preroll(&self) -> Result<(), RenderError> {
+        self.pipeline
+            .set_state(gst::State::Paused)
+            .map_err(|_| pipeline::internal("the graph would not start".into()))?;
+        for clip in &self.waiting {
+            let id = format!("reel-clip-{}", clip.start);
+            let segment = gst::FormattedSegment::<gst::ClockTime>::new();
+            let events = [
+                gst::event::StreamStart::new(&id),
+                gst::event::Caps::new(&clip.caps),
+                gst::event::Segment::new(&segment),
+                // A gap covering only the last millisecond before the clip: the compositor keeps
+                // it queued as future data until then, instead of consuming it at once and
+                // waiting for more (it never waits on a pad whose next data is later).
+                gst::event::Gap::builder(clock(clip.start - 0.001))
+                    .duration(clock(0.001))
+                    .build(),
+            ];
+            for event in events {
+                clip.tail.push_event(event);
+            }
+        }
+        Ok(())
+    }
+
+    /// Shuts down the branches of clips that are over, releasing their pictures.
+    pub fn close_finished(&mut self) {
+        let now = self.position.seconds();
+        for branch in self
+            .branches
+            .iter_mut()
+            .filter(|b| !b.closed && now > b.end + 0.5)
+        {
+            for element in &branch.elements {
+                element.set_locked_state(true);
+                let _ = element.set_state(gst::State::Null);
+            }
+            branch.closed = true;
+        }
+    }
+}
+
+/// Opens each gate once the compositor's output passes its time. The check runs on the
+/// compositor's thread, so it can never be late by more than a frame.
+fn open_gates_on_time(comp_src: &gst::Pad, gates: Vec<(f64, gst::Pad, Option<gst::PadProbeId>)>) {
+    let gates = Arc::new(Mutex::new(gates));
+    let open = move |now: f64| {
+        if let Ok(mut gates) = gates.lock() {
+            for (at, pad, probe) in gates.iter_mut() {
+                if now >= *at {
+                    if let Some(probe) = probe.take() {
+                        pad.remove_probe(probe);
+                    }
+                }
+            }
+        }
+    };
+    open(0.0);
+    comp_src.add_probe(gst::PadProbeType::BUFFER, move |_, info| {
+        if let Some(pts) = info.buffer().and_then(|b| b.pts()) {
+            open(pts.nseconds() as f64 / 1e9);
+        }
+        gst::PadProbeReturn::Ok
+    });
+}
+
+fn still_branch(
+    pipeline: &gst::Pipeline,
+    path: &Path,
+    clip: &crate::plan::timeline::Clip,
+    start: f64,
+    profile: &Profile,
+    frame_caps: &gst::Caps,
+) -> Result<(Vec<gst::Element>, gst::Pad), RenderError> {
+    let source = make("filesrc")?;
+    source.set_property("location", path);
+    let convert = make("videoconvert")?;
+    let i420 = capsfilter(
+        &gst_video::VideoCapsBuilder::new()
+            .format(gst_video::VideoFormat::I420)
+            .build(),
+    )?;
+    let kenburns = make("reelkenburns")?;
+    let m = &clip.motion;
+    kenburns.set_property("duration", clock(clip.duration).nseconds());
+    kenburns.set_property("timestamp-offset", clock(start).nseconds());
+    for (name, value) in [
+        ("zoom-from", m.from.zoom),
+        ("zoom-to", m.to.zoom),
+        ("x-from", m.from.x),
+        ("x-to", m.to.x),
+        ("y-from", m.from.y),
+        ("y-to", m.to.y),
+        ("rotate-from", m.from.rotate),
+        ("rotate-to", m.to.rotate),
+    ] {
+        kenburns.set_property(name, value);
+    }
+    let curve = serde_json::to_value(m.curve)
+        .ok()
+        .and_then(|v| v.as_str().map(String::from));
+    kenburns.set_property_from_str("curve", curve.as_deref().unwrap_or("linear"));
+    kenburns.set_property_from_str(
+        "fit",
+        match profile.reframe {
+            Reframe::Crop => "cover",
+            Reframe::Blur => "contain-blur",
+        },
+    );
+    let sized = capsfilter(frame_caps)?;
+    // PNG and JPEG get their decoder straight away: decodebin only finishes starting once it
+    // has seen data, which a held-back clip has not.
+    let decode = match still_decoder(path) {
+        Some(factory) => {
+            let decode = make(factory)?;
+            chain(pipeline, &[&source, &decode, &convert])?;
+            decode
+        }
+        None => {
+            let decode = make("decodebin")?;
+            chain(pipeline, &[&source, &decode])?;
+            pipeline
+                .add(&convert)
+                .map_err(|e| pipeline::internal(e.to_string()))?;
+            pipeline::link_decoded(&decode, &convert, "video");
+            decode
+        }
+    };
+    chain(pipeline, &[&i420, &kenburns, &sized])?;
+    convert
+        .link(&i420)
+        .map_err(|e| pipeline::internal(e.to_string()))?;
+    let tail = sized
+        .static_pad("src")
+        .ok_or_else(|| pipeline::internal("capsfilter without src".into()))?;
+    Ok((vec![source, decode, convert, i420, kenburns, sized], tail))
+}
+
+/// The decoder for a PNG or JPEG file, known from its first bytes.
+fn still_decoder(path: &Path) -> Option<&'static str> {
+    let mut magic = [0u8; 4];
+    std::io::Read::read_exact(&mut std::fs::File::open(path).ok()?, &mut magic).ok()?;
+    match magic {
+        [0x89, b'P', b'N', b'G'] => Some("pngdec"),
+        [0xff, 0xd8, 0xff, _] => Some("jpegdec"),
+        _ => None,
+    }
+}
+
+/// Whether a still's branch can wait undecoded (its decoder starts without data).
+fn can_wait(media: &ClipMedia) -> bool {
+    matches!(media, ClipMedia::Still(path) if still_decoder(path).is_some())
+}
+
+/// A video file cropped to the frame's shape (or letterboxed for `blur`), scaled, at the
+/// profile's rate, from `in_s` for `duration` seconds, placed at `start`.
+#[allow(clippy::too_many_arguments)]
+fn video_branch(
+    pipeline: &gst::Pipeline,
+    path: &Path,
+    in_s: f64,
+    size: (u32, u32),
+    duration: f64,
+    start: f64,
+    profile: &Profile,
+    frame_caps: &gst::Caps,
+) -> Result<(Vec<gst::Element>, gst::Pad), RenderError> {
+    let source = make("filesrc")?;
+    source.set_property("location", path);
+    let decode = make("decodebin")?;
+    let convert = make("videoconvert")?;
+    let crop = make("videocrop")?;
+    if profile.reframe == Reframe::Crop {
+        let (left, top) = crop_for(size, (profile.width, profile.height));
+        crop.set_property("left", left as i32);
+        crop.set_property("right", left as i32);
+        crop.set_property("top", top as i32);
+        crop.set_property("bottom", top as i32);
+    }
+    let scale = make("videoscale")?;
+    scale.set_property("add-borders", true);
+    let rate = make("videorate")?;
+    let sized = capsfilter(frame_caps)?;
+    chain(pipeline, &[&source, &decode])?;
+    chain(pipeline, &[&convert, &crop, &scale, &rate, &sized])?;
+    pipeline::link_decoded(&decode, &convert, "video");
+    let tail = sized
+        .static_pad("src")
+        .ok_or_else(|| pipeline::internal("capsfilter without src".into()))?;
+    // Frames before the in point are dropped; at the out point the clip ends.
+    let (first, last) = (clock(in_s), clock(in_s + duration));
+    tail.add_probe(gst::PadProbeType::BUFFER, move |pad, info| {
+        let Some(pts) = info.buffer().and_then(|b| b.pts()) else {
+            return gst::PadProbeReturn::Ok;
+        };
+        if pts < first {
+            gst::PadProbeReturn::Drop
+        } else if pts >= last {
+            pad.push_event(gst::event::Eos::new());
+            gst::PadProbeReturn::Drop
+        } else {
+            gst::PadProbeReturn::Ok
+        }
+    });
+    tail.set_offset(clock(start).nseconds() as i64 - clock(in_s).nseconds() as i64);
+    Ok((
+        vec![source, decode, convert, crop, scale, rate, sized],
+        tail,
+    ))
+}
+
+/// Pixels to cut from each side (left/right, top/bottom) so `size` gets `frame`'s shape.
+pub fn crop_for(size: (u32, u32), frame: (u32, u32)) -> (u32, u32) {
+    let (w, h) = (f64::from(size.0), f64::from(size.1));
+    let aspect = f64::from(frame.0) / f64::from(frame.1);
+    if w / h > aspect {
+        (((w - h * aspect) / 2.0).floor() as u32, 0)
+    } else {
+        (0, ((h - w / aspect) / 2.0).floor() as u32)
+    }
+}
+
+/// Keyframes on compositor pads (alpha, xpos) and on kenburns `shift-x` for each transition.
+fn animate_transitions(
+    timeline: &Timeline,
+    starts: &[f64],
+    pads: &[gst::Pad],
+    branches: &[Branch],
+    profile: &Profile,
+) -> Result<(), RenderError> {
+    let width = f64::from(profile.width);
+    let mut alpha: Vec<Vec<(f64, f64)>> = vec![Vec::new(); pads.len()];
+    for (i, clip) in timeline.clips.iter().enumerate().skip(1) {
+        let (s, d) = (starts[i], clip.transition.duration);
+        if d <= 0.0 {
+            continue;
+        }
+        let kenburns = branches[i]
+            .elements
+            .iter()
+            .find(|e| e.factory().is_some_and(|f| f.name() == "reelkenburns"));
+        match clip.transition.kind {
+            TransitionKind::Cut => {}
+            TransitionKind::Dissolve => alpha[i].extend([(s, 0.0), (s + d, 1.0)]),
+            TransitionKind::FadeBlack => {
+                alpha[i - 1].extend([(s, 1.0), (s + d / 2.0, 0.0)]);
+                alpha[i].extend([(s, 0.0), (s + d / 2.0, 0.0), (s + d, 1.0)]);
+            }
+            kind @ (TransitionKind::WipeLeft
+            | TransitionKind::WipeRight
+            | TransitionKind::SlideLeft
+            | TransitionKind::SlideRight) => {
+                let from = match kind {
+                    TransitionKind::WipeLeft | TransitionKind::SlideLeft => width,
+                    _ => -width,
+                };
+                keyframes(pads[i].upcast_ref(), "xpos", &[(s, from), (s + d, 0.0)])?;
+                // A wipe holds the picture still while its pad moves: the window moves back.
+                if let (Some(kb), TransitionKind::WipeLeft | TransitionKind::WipeRight) =
+                    (kenburns, kind)
+                {
+                    keyframes(
+                        kb.upcast_ref(),
+                        "shift-x",
+                        &[(s, from / width), (s + d, 0.0)],
+                    )?;
+                }
+            }
+        }
+    }
+    for (pad, points) in pads.iter().zip(&mut alpha) {
+        if !points.is_empty() {
+            points.sort_by(|a, b| a.0.total_cmp(&b.0));
+            keyframes(pad.upcast_ref(), "alpha", points)?;
+        }
+    }
+    Ok(())
+}
+
+/// Linear keyframes (seconds, value) on `property` of `object`.
+fn keyframes(
+    object: &gst::Object,
+    property: &str,
+    points: &[(f64, f64)],
+) -> Result<(), RenderError> {
+    use gst_controller::prelude::*;
+    let source = gst_controller::InterpolationControlSource::new();
+    source.set_mode(gst_controller::InterpolationMode::Linear);
+    for &(t, v) in points {
+        source.set(clock(t), v);
+    }
+    let binding = gst_controller::DirectControlBinding::new_absolute(object, property, &source);
+    object
+        .add_control_binding(&binding)
+        .map_err(|e| pipeline::internal(e.to_string()))
+}
+
+/// A textoverlay fed by an appsrc that carries every caption at its time.
+fn burned_captions(
+    timeline: &Timeline,
+    profile: &Profile,
+) -> Result<Option<(gst::Element, gst::Element)>, RenderError> {
+    let style = &timeline.caption_style;
+    if !style.burn || timeline.captions.is_empty() {
+        return Ok(None);
+    }
+    let overlay = caption_overlay(style, profile)?;
+    let caps = gst::Caps::builder("text/x-raw")
+        .field("format", "utf8")
+        .build();
+    let source = gst_app::AppSrc::builder()
+        .caps(&caps)
+        .format(gst::Format::Time)
+        .build();
+    source.set_max_bytes(0);
+    for caption in &timeline.captions {
+        source
+            .push_buffer(caption_buffer(caption))
+            .map_err(|e| pipeline::internal(e.to_string()))?;
+    }
+    let _ = source.end_of_stream();
+    Ok(Some((overlay, source.upcast())))
+}
+
+fn caption_buffer(caption: &Caption) -> gst::Buffer {
+    let mut buffer = gst::Buffer::from_mut_slice(caption.text.clone().into_bytes());
+    if let Some(b) = buffer.get_mut() {
+        b.set_pts(clock(caption.start));
+        b.set_duration(clock(caption.end - caption.start));
+    }
+    buffer
+}
+
+fn caption_overlay(style: &CaptionStyle, profile: &Profile) -> Result<gst::Element, RenderError> {
+    let overlay = make("textoverlay")?;
+    let short_side = f64::from(profile.width.min(profile.height));
+    overlay.set_property(
+        "font-desc",
+        format!("{} {}px", style.font, (style.size * short_side).round()),
+    );
+    overlay.set_property("color", style.color.argb());
+    overlay.set_property("outline-color", style.outline_color.argb());
+    overlay.set_property("draw-outline", true);
+    overlay.set_property("draw-shadow", false);
+    overlay.set_property_from_str("halignment", "center");
+    overlay.set_property_from_str("valignment", "bottom");
+    overlay.set_property_from_str("line-alignment", "center");
+    overlay.set_property_from_str("wrap-mode", "wordchar");
+    // Title-safe area: keep text off the outer 5% of the width.
+    overlay.set_property("xpad", (f64::from(profile.width) * 0.05) as i32);
+    overlay.set_property(
+        "ypad",
+        (style.bottom_margin * f64::from(profile.height)).round() as i32,
+    );
+    Ok(overlay)
+}
+
+fn video_encoder(profile: &Profile) -> Result<Vec<gst::Element>, RenderError> {
+    let v = &profile.video;
+    match v.codec {
+        VideoCodec::H264 => {
+            let encoder = make("x264enc")?;
+            encoder.set_property_from_str("speed-preset", &v.preset);
+            // Constant quality: x264's CRF.
+            encoder.set_property_from_str("pass", "qual");
+            encoder.set_property("quantizer", v.crf);
+            encoder.set_property("key-int-max", v.keyframe_interval);
+            encoder.set_property("vbv-buf-capacity", 0u32);
+            let caps = capsfilter(
+                &gst::Caps::builder("video/x-h264")
+                    .field("profile", "high")
+                    .build(),
+            )?;
+            Ok(vec![encoder, caps, make("h264parse")?])
+        }
+        VideoCodec::H265 => {
+            let encoder = make("x265enc")?;
+            encoder.set_property_from_str("speed-preset", &v.preset);
+            encoder.set_property("option-string", format!("crf={}", v.crf));
+            encoder.set_property("key-int-max", v.keyframe_interval as i32);
+            Ok(vec![encoder, make("h265parse")?])
+        }
+    }
+}
+
+fn muxer(profile: &Profile) -> Result<gst::Element, RenderError> {
+    match profile.container.format {
+        ContainerFormat::Mp4 => {
+            let mux = make("mp4mux")?;
+            mux.set_property("faststart", profile.container.faststart);
+            Ok(mux)
+        }
+        ContainerFormat::Mkv => make("matroskamux"),
+    }
+}
+
+/// The mixed sound track, encoded.
+fn add_audio(pipeline: &gst::Pipeline, job: &Job, mux: &gst::Element) -> Result<(), RenderError> {
+    let a = &job.profile.audio;
+    let source = make("filesrc")?;
+    source.set_property("location", job.mix);
+    let parse = make("wavparse")?;
+    let convert = make("audioconvert")?;
+    let resample = make("audioresample")?;
+    let caps = capsfilter(
+        &gst_audio::AudioCapsBuilder::new()
+            .rate(a.rate as i32)
+            .channels(a.channels as i32)
+            .build(),
+    )?;
+    let encoder = make("avenc_aac")?;
+    encoder.set_property("bitrate", a.bitrate as i32);
+    let queue = make("queue")?;
+    chain(
+        pipeline,
+        &[
+            &source, &parse, &convert, &resample, &caps, &encoder, &queue,
+        ],
+    )?;
+    queue
+        .link(mux)
+        .map_err(|e| pipeline::internal(format!("audio into the muxer: {e}")))
+}
+
+/// The size of a video file, for cropping it to the frame's shape.
+pub fn video_size(path: &Path, place: &str) -> Result<(u32, u32), RenderError> {
+    let info = probe::probe(path).map_err(|e| RenderError::Input {
+        path: path.to_path_buf(),
+        message: format!("{place}cannot read video: {e}"),
+    })?;
+    match info.video {
+        Some(v) if !v.is_image => Ok((v.width, v.height)),
+        _ => Err(RenderError::Input {
+            path: path.to_path_buf(),
+            message: format!("{place}not a video"),
+        }),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn crops_to_the_frame_shape() {
+        assert_eq!(super::crop_for((1920, 1080), (1080, 1920)), (656, 0));
+        assert_eq!(super::crop_for((1080, 1920), (1920, 1080)), (0, 656));
+        assert_eq!(super::crop_for((1920, 1080), (1280, 720)), (0, 0));
+    }
+}

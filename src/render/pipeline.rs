@@ -1,0 +1,191 @@
+//! Small GStreamer helpers shared by every render stage: start-up, element creation with a
+//! useful error, dynamic decoder linking, and running a pipeline to its end.
+
+use super::error::RenderError;
+use gst::prelude::*;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, OnceLock};
+
+/// Starts GStreamer and registers reel's elements, once per process.
+pub fn init() -> Result<(), RenderError> {
+    static INIT: OnceLock<Result<(), String>> = OnceLock::new();
+    INIT.get_or_init(|| {
+        gst::init().map_err(|e| e.to_string())?;
+        gstreel::register_static().map_err(|e| e.to_string())
+    })
+    .clone()
+    .map_err(RenderError::Init)
+}
+
+/// Which Debian package carries a GStreamer element reel uses.
+fn package_of(factory: &str) -> &'static str {
+    match factory {
+        "x264enc" => "gstreamer1.0-plugins-ugly",
+        "avenc_aac" => "gstreamer1.0-libav",
+        "x265enc" => "gstreamer1.0-plugins-bad",
+        "textoverlay" => "gstreamer1.0-x",
+        "espeak" => "gstreamer1.0-espeak",
+        "mp4mux" | "matroskamux" | "wavparse" | "pngenc" | "jpegdec" => "gstreamer1.0-plugins-good",
+        _ => "gstreamer1.0-plugins-base",
+    }
+}
+
+pub fn make(factory: &str) -> Result<gst::Element, RenderError> {
+    gst::ElementFactory::make(factory)
+        .build()
+        .map_err(|_| RenderError::MissingElement {
+            element: factory.into(),
+            package: package_of(factory),
+        })
+}
+
+/// A capsfilter holding `caps`.
+pub fn capsfilter(caps: &gst::Caps) -> Result<gst::Element, RenderError> {
+    let filter = make("capsfilter")?;
+    filter.set_property("caps", caps);
+    Ok(filter)
+}
+
+/// Adds `elements` to `pipeline` and links them in order.
+pub fn chain(pipeline: &gst::Pipeline, elements: &[&gst::Element]) -> Result<(), RenderError> {
+    pipeline
+        .add_many(elements.iter().copied())
+        .map_err(|e| internal(e.to_string()))?;
+    gst::Element::link_many(elements.iter().copied()).map_err(|e| internal(e.to_string()))
+}
+
+/// Links the first pad of `kind` ("video" or "audio") that `decodebin` exposes to `next`.
+pub fn link_decoded(decodebin: &gst::Element, next: &gst::Element, kind: &'static str) {
+    let next = next.downgrade();
+    decodebin.connect_pad_added(move |_, pad| {
+        let Some(next) = next.upgrade() else { return };
+        let is_kind = pad
+            .current_caps()
+            .and_then(|caps| caps.structure(0).map(|s| s.name().starts_with(kind)))
+            .unwrap_or(false);
+        if let (true, Some(sink)) = (is_kind, next.static_pad("sink")) {
+            if !sink.is_linked() {
+                let _ = pad.link(&sink);
+            }
+        }
+    });
+}
+
+pub fn internal(message: String) -> RenderError {
+    RenderError::Pipeline {
+        stage: "building the graph",
+        element: "pipeline".into(),
+        message,
+    }
+}
+
+/// Seconds as a GStreamer time.
+pub fn clock(seconds: f64) -> gst::ClockTime {
+    gst::ClockTime::from_nseconds((seconds.max(0.0) * 1e9).round() as u64)
+}
+
+/// Nanoseconds of the latest buffer seen on a pad, shared with the progress reporter.
+#[derive(Clone, Default)]
+pub struct Position(Arc<AtomicU64>);
+
+impl Position {
+    /// Records the end time of every buffer leaving `pad`.
+    pub fn watch(&self, pad: &gst::Pad) {
+        let position = self.0.clone();
+        pad.add_probe(gst::PadProbeType::BUFFER, move |_, info| {
+            if let Some(buffer) = info.buffer() {
+                let end = buffer
+                    .pts()
+                    .map(|p| p + buffer.duration().unwrap_or_default());
+                if let Some(end) = end {
+                    position.fetch_max(end.nseconds(), Ordering::Relaxed);
+                }
+            }
+            gst::PadProbeReturn::Ok
+        });
+    }
+
+    pub fn seconds(&self) -> f64 {
+        self.0.load(Ordering::Relaxed) as f64 / 1e9
+    }
+}
+
+/// Plays `pipeline` until end of stream, calling `tick` about ten times a second; always leaves
+/// it stopped. `stage` names the work in errors.
+pub fn run(
+    pipeline: &gst::Pipeline,
+    stage: &'static str,
+    mut tick: impl FnMut(),
+) -> Result<(), RenderError> {
+    let result = play(pipeline, stage, &mut tick);
+    let _ = pipeline.set_state(gst::State::Null);
+    result
+}
+
+fn play(
+    pipeline: &gst::Pipeline,
+    stage: &'static str,
+    tick: &mut dyn FnMut(),
+) -> Result<(), RenderError> {
+    let bus = pipeline
+        .bus()
+        .ok_or_else(|| internal("pipeline without a bus".into()))?;
+    if pipeline.set_state(gst::State::Playing).is_err() {
+        // The bus holds the reason.
+        return Err(
+            first_error(&bus, stage).unwrap_or_else(|| RenderError::Pipeline {
+                stage,
+                element: "pipeline".into(),
+                message: "could not start".into(),
+            }),
+        );
+    }
+    loop {
+        let Some(message) = bus.timed_pop(gst::ClockTime::from_mseconds(100)) else {
+            tick();
+            continue;
+        };
+        match message.view() {
+            gst::MessageView::Eos(_) => {
+                tick();
+                return Ok(());
+            }
+            gst::MessageView::Error(err) => return Err(pipeline_error(stage, &message, err)),
+            _ => {}
+        }
+    }
+}
+
+fn first_error(bus: &gst::Bus, stage: &'static str) -> Option<RenderError> {
+    let message = bus.timed_pop_filtered(
+        gst::ClockTime::from_mseconds(500),
+        &[gst::MessageType::Error],
+    )?;
+    match message.view() {
+        gst::MessageView::Error(err) => Some(pipeline_error(stage, &message, err)),
+        _ => None,
+    }
+}
+
+fn pipeline_error(
+    stage: &'static str,
+    message: &gst::Message,
+    err: &gst::message::Error,
+) -> RenderError {
+    let element = message
+        .src()
+        .map(|s| s.name().to_string())
+        .unwrap_or_else(|| "pipeline".into());
+    let mut text = err.error().to_string();
+    if let Some(details) = err.debug() {
+        tracing::debug!(%element, %details, "pipeline error details");
+    }
+    if text.is_empty() {
+        text = "unknown error".into();
+    }
+    RenderError::Pipeline {
+        stage,
+        element,
+        message: text,
+    }
+}

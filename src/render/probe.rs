@@ -1,0 +1,89 @@
+//! What a media file holds, as GStreamer's Discoverer sees it: used to check inputs before a
+//! render and outputs after one.
+
+use super::error::RenderError;
+use gst_pbutils::prelude::*;
+use std::path::Path;
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct MediaInfo {
+    /// Seconds; zero for stills.
+    pub duration: f64,
+    pub video: Option<VideoStream>,
+    pub audio: Option<AudioStream>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct VideoStream {
+    pub width: u32,
+    pub height: u32,
+    pub fps: f64,
+    pub is_image: bool,
+    pub codec: String,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct AudioStream {
+    pub rate: u32,
+    pub channels: u32,
+    pub codec: String,
+}
+
+/// Inspects `path`; the error says why the file cannot be read as media.
+pub fn probe(path: &Path) -> Result<MediaInfo, String> {
+    let absolute = std::path::absolute(path).map_err(|e| e.to_string())?;
+    let uri = gst::glib::filename_to_uri(&absolute, None).map_err(|e| e.to_string())?;
+    let discoverer = gst_pbutils::Discoverer::new(gst::ClockTime::from_seconds(15))
+        .map_err(|e| e.to_string())?;
+    let info = discoverer
+        .discover_uri(&uri)
+        .map_err(|e| short(&e.to_string()))?;
+    let codec = |caps: Option<gst::Caps>| {
+        caps.and_then(|c| c.structure(0).map(|s| s.name().to_string()))
+            .unwrap_or_default()
+    };
+    let video = info.video_streams().first().map(|v| VideoStream {
+        width: v.width(),
+        height: v.height(),
+        fps: if v.framerate().denom() > 0 {
+            f64::from(v.framerate().numer()) / f64::from(v.framerate().denom())
+        } else {
+            0.0
+        },
+        is_image: v.is_image(),
+        codec: codec(v.caps()),
+    });
+    let audio = info.audio_streams().first().map(|a| AudioStream {
+        rate: a.sample_rate(),
+        channels: a.channels(),
+        codec: codec(a.caps()),
+    });
+    let duration = info.duration().map_or(0.0, |d| d.nseconds() as f64 / 1e9);
+    Ok(MediaInfo {
+        duration,
+        video,
+        audio,
+    })
+}
+
+fn short(message: &str) -> String {
+    message.lines().next().unwrap_or(message).trim().to_string()
+}
+
+/// Checks that `path` is a still picture GStreamer can decode; returns its size.
+pub fn image_size(path: &Path, place: &str) -> Result<(u32, u32), RenderError> {
+    let fail = |reason: String| RenderError::Image {
+        place: place.to_string(),
+        path: path.to_path_buf(),
+        reason,
+    };
+    if !path.is_file() {
+        return Err(fail("the file does not exist".into()));
+    }
+    let info = probe(path).map_err(|e| fail(format!("not a readable image ({e})")))?;
+    match info.video {
+        Some(v) if v.is_image && v.width > 0 && v.height > 0 => Ok((v.width, v.height)),
+        Some(_) => Err(fail("it is a video, not a still image".into())),
+        None => Err(fail("it holds no picture".into())),
+    }
+}

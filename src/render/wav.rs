@@ -1,0 +1,50 @@
+//! Writing 16-bit PCM WAV files (speech and the final mix), atomically.
+
+use super::cache::write_atomic;
+use std::path::Path;
+
+/// Writes interleaved float samples (-1..1) as 16-bit PCM.
+pub fn write(path: &Path, rate: u32, channels: u16, samples: &[f32]) -> std::io::Result<()> {
+    let data_len = (samples.len() * 2) as u32;
+    let mut bytes = Vec::with_capacity(44 + samples.len() * 2);
+    bytes.extend_from_slice(b"RIFF");
+    bytes.extend_from_slice(&(36 + data_len).to_le_bytes());
+    bytes.extend_from_slice(b"WAVEfmt ");
+    bytes.extend_from_slice(&16u32.to_le_bytes());
+    bytes.extend_from_slice(&1u16.to_le_bytes()); // PCM
+    bytes.extend_from_slice(&channels.to_le_bytes());
+    bytes.extend_from_slice(&rate.to_le_bytes());
+    bytes.extend_from_slice(&(rate * u32::from(channels) * 2).to_le_bytes());
+    bytes.extend_from_slice(&(channels * 2).to_le_bytes());
+    bytes.extend_from_slice(&16u16.to_le_bytes());
+    bytes.extend_from_slice(b"data");
+    bytes.extend_from_slice(&data_len.to_le_bytes());
+    for s in samples {
+        let v = (s.clamp(-1.0, 1.0) * 32767.0).round() as i16;
+        bytes.extend_from_slice(&v.to_le_bytes());
+    }
+    write_atomic(path, &bytes)
+}
+
+/// Frames in a WAV file written by [`write`], from its header.
+pub fn frames(path: &Path) -> std::io::Result<u64> {
+    let mut header = [0u8; 44];
+    std::io::Read::read_exact(&mut std::fs::File::open(path)?, &mut header)?;
+    let block = u64::from(u16::from_le_bytes([header[32], header[33]]).max(1));
+    let data = u64::from(u32::from_le_bytes([
+        header[40], header[41], header[42], header[43],
+    ]));
+    Ok(data / block)
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn header_round_trips_the_frame_count() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("a.wav");
+        super::write(&path, 8000, 2, &[0.0, 0.5, -0.5, 1.0, 0.25, 0.0]).unwrap();
+        assert_eq!(super::frames(&path).unwrap(), 3);
+        assert_eq!(std::fs::metadata(&path).unwrap().len(), 44 + 12);
+    }
+}

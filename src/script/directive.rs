@@ -1,0 +1,133 @@
+//! `[[key: value]]` notes that steer the video from inside a script.
+
+use crate::plan::timeline::{Curve, Motion, TransitionKind, View};
+use std::path::PathBuf;
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Directive {
+    Image(PathBuf),
+    Duration(f64),
+    Motion(Motion),
+    Transition(TransitionKind),
+}
+
+/// Finds every `[[...]]` note in `line`; returns the line without them and the notes' texts.
+pub fn split_notes(line: &str) -> (String, Vec<String>) {
+    let mut rest = line;
+    let mut text = String::new();
+    let mut notes = Vec::new();
+    while let Some(open) = rest.find("[[") {
+        let Some(close) = rest[open..].find("]]") else {
+            break;
+        };
+        text.push_str(&rest[..open]);
+        notes.push(rest[open + 2..open + close].trim().to_string());
+        rest = &rest[open + close + 2..];
+    }
+    text.push_str(rest);
+    (text.trim().to_string(), notes)
+}
+
+/// Why a note is not a usable directive.
+#[derive(Debug, Clone, PartialEq)]
+pub enum NoteError {
+    /// A key reel does not know: worth a warning, the script still renders.
+    Unknown(String),
+    /// A known key with a value that cannot work: an error.
+    Invalid(String),
+}
+
+/// Reads one note. `Ok(None)` is a note that is not a directive (a writer's remark).
+pub fn parse(note: &str) -> Result<Option<Directive>, NoteError> {
+    let Some((key, value)) = note.split_once(':') else {
+        return Ok(None);
+    };
+    let (key, value) = (key.trim().to_ascii_lowercase(), value.trim());
+    let directive = match key.as_str() {
+        "image" => Ok(Directive::Image(PathBuf::from(value))),
+        "duration" => parse_seconds(value).map(Directive::Duration),
+        "motion" => motion(value).map(Directive::Motion),
+        "transition" => transition(value).map(Directive::Transition),
+        _ => {
+            return Err(NoteError::Unknown(format!(
+                "unknown directive '{key}' (known: image, duration, motion, transition)"
+            )))
+        }
+    };
+    directive.map(Some).map_err(NoteError::Invalid)
+}
+
+fn parse_seconds(value: &str) -> Result<f64, String> {
+    let number = value.strip_suffix('s').unwrap_or(value).trim();
+    match number.parse::<f64>() {
+        Ok(s) if s > 0.0 && s.is_finite() => Ok(s),
+        Ok(_) => Err(format!("duration '{value}' must be above zero")),
+        Err(_) => Err(format!(
+            "duration '{value}' is not a number of seconds like '6s'"
+        )),
+    }
+}
+
+/// Named camera moves.
+pub fn motion(name: &str) -> Result<Motion, String> {
+    let view = |zoom: f64, x: f64| View {
+        zoom,
+        x,
+        y: 0.5,
+        rotate: 0.0,
+    };
+    let (from, to) = match name.trim().to_ascii_lowercase().as_str() {
+        "none" | "still" => (view(1.0, 0.5), view(1.0, 0.5)),
+        "zoom-in" => (view(1.0, 0.5), view(1.15, 0.5)),
+        "zoom-out" => (view(1.15, 0.5), view(1.0, 0.5)),
+        "pan-left" => (view(1.15, 0.62), view(1.15, 0.38)),
+        "pan-right" => (view(1.15, 0.38), view(1.15, 0.62)),
+        other => {
+            return Err(format!(
+                "unknown motion '{other}' (known: none, zoom-in, zoom-out, pan-left, pan-right)"
+            ))
+        }
+    };
+    Ok(Motion {
+        from,
+        to,
+        curve: Curve::EaseInOut,
+    })
+}
+
+fn transition(name: &str) -> Result<TransitionKind, String> {
+    let quoted = format!("\"{}\"", name.trim().to_ascii_lowercase());
+    serde_json::from_str(&quoted).map_err(|_| {
+        format!(
+            "unknown transition '{}' (known: cut, dissolve, fade-black, wipe-left, wipe-right, \
+             slide-left, slide-right)",
+            name.trim()
+        )
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn notes_are_lifted_out_of_the_line() {
+        let (text, notes) = split_notes("A beach [[image: beach.jpg]] at dawn [[duration: 5s]]");
+        assert_eq!(text, "A beach  at dawn");
+        assert_eq!(notes, vec!["image: beach.jpg", "duration: 5s"]);
+    }
+
+    #[test]
+    fn directives_parse_and_unknown_ones_are_errors() {
+        assert_eq!(parse("duration: 6s"), Ok(Some(Directive::Duration(6.0))));
+        assert_eq!(
+            parse("transition: wipe-left"),
+            Ok(Some(Directive::Transition(TransitionKind::WipeLeft)))
+        );
+        assert!(
+            matches!(parse("colour: red"), Err(NoteError::Unknown(m)) if m.contains("'colour'"))
+        );
+        assert!(matches!(parse("duration: 0"), Err(NoteError::Invalid(_))));
+        assert_eq!(parse("just a remark"), Ok(None));
+    }
+}
