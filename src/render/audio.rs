@@ -67,20 +67,11 @@ fn render_mix(track: &AudioTrack, duration: f64) -> Result<Vec<f32>, RenderError
     }
     if let Some(music) = &track.music {
         let envelope = ducking_envelope(&speech_spans(&track.voice)?, music.gain_db, track.ducking);
-        for (source, offset) in music_sources(&music.source, duration)? {
+        for (head, offset) in music_sources(&pipeline, &music.source, duration)? {
             let volume = make("volume")?;
             apply_envelope(&volume, &envelope, offset)?;
-            add_branch(
-                &pipeline,
-                &mixer,
-                &[
-                    source,
-                    make("audioconvert")?,
-                    make("audioresample")?,
-                    volume,
-                ],
-                offset,
-            )?;
+            let branch = [head, make("audioresample")?, volume];
+            add_branch(&pipeline, &mixer, &branch, offset)?;
         }
     }
 
@@ -152,35 +143,29 @@ fn add_file(
     mixer: &gst::Element,
     cue: &AudioCue,
 ) -> Result<(), RenderError> {
-    let (source, decoded) = decoded_file(pipeline, &cue.path)?;
+    let decoded = decoded_file(pipeline, &cue.path)?;
     let volume = make("volume")?;
     volume.set_property("volume", loudness::db_to_gain(cue.gain_db));
-    let _ = source;
-    add_branch(
-        pipeline,
-        mixer,
-        &[decoded, make("audioresample")?, volume],
-        cue.start,
-    )
+    let branch = [decoded, make("audioresample")?, volume];
+    add_branch(pipeline, mixer, &branch, cue.start)
 }
 
-/// `filesrc ! decodebin` in the pipeline, and the element decoded audio arrives at.
-fn decoded_file(
-    pipeline: &gst::Pipeline,
-    path: &Path,
-) -> Result<(gst::Element, gst::Element), RenderError> {
+/// Adds `filesrc ! decodebin` to the pipeline; returns the (not yet added) element that the
+/// decoded audio will arrive at.
+fn decoded_file(pipeline: &gst::Pipeline, path: &Path) -> Result<gst::Element, RenderError> {
     let source = make("filesrc")?;
     source.set_property("location", path);
     let decode = make("decodebin")?;
     let convert = make("audioconvert")?;
     chain(pipeline, &[&source, &decode])?;
     pipeline::link_decoded(&decode, &convert, "audio");
-    Ok((source, convert))
+    Ok(convert)
 }
 
-/// Every music element and when it starts: a generated bed for the whole video, or a file
-/// repeated back to back until the video ends.
+/// The first element of every music branch and when it starts: a generated bed for the whole
+/// video, or a file repeated back to back until the video ends.
 fn music_sources(
+    pipeline: &gst::Pipeline,
     source: &MusicSource,
     duration: f64,
 ) -> Result<Vec<(gst::Element, f64)>, RenderError> {
@@ -212,19 +197,10 @@ fn music_sources(
                     message: "music has no length".into(),
                 });
             }
-            let repeats = (duration / length).ceil().max(1.0) as usize;
+            // A file a hair shorter than the video needs no second copy for a few samples.
+            let repeats = ((duration - 0.01) / length).ceil().max(1.0) as usize;
             (0..repeats)
-                .map(|k| {
-                    let bin = gst::parse::bin_from_description(
-                        "filesrc name=src ! decodebin ! audioconvert",
-                        true,
-                    )
-                    .map_err(|e| pipeline::internal(e.to_string()))?;
-                    if let Some(src) = bin.by_name("src") {
-                        src.set_property("location", path);
-                    }
-                    Ok((bin.upcast(), k as f64 * length))
-                })
+                .map(|k| Ok((decoded_file(pipeline, path)?, k as f64 * length)))
                 .collect()
         }
     }

@@ -209,6 +209,11 @@ impl Graph {
         Ok(())
     }
 
+    /// Which clip an element (by name) belongs to, to name the clip's file in errors.
+    pub fn clip_of(&self, element: &str) -> Option<usize> {
+        self.branches.iter().position(|b| b.elements.iter().any(|e| e.name() == element))
+    }
+
     /// Shuts down the branches of clips that are over, releasing their pictures.
     pub fn close_finished(&mut self) {
         let now = self.position.seconds();

@@ -10,6 +10,7 @@ pub mod cache;
 pub mod card;
 pub mod error;
 pub mod graph;
+pub mod image_header;
 pub mod loudness;
 pub mod pipeline;
 pub mod probe;
@@ -137,7 +138,7 @@ pub fn render_file(
     for profile in profiles {
         let path = output.path_for(input, profile, profiles.len() == 1);
         outputs.push(render_profile(
-            timeline, profile, &mix.path, &path, cache, progress,
+            &planned, profile, &mix.path, &path, cache, progress,
         )?);
     }
     Ok(Report {
@@ -265,13 +266,14 @@ fn clip_media(
 }
 
 fn render_profile(
-    timeline: &Timeline,
+    planned: &Planned,
     profile: &Profile,
     mix: &Path,
     path: &Path,
     cache: &Cache,
     progress: &mut dyn FnMut(Progress),
 ) -> Result<Rendered, RenderError> {
+    let timeline = &planned.timeline;
     if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
         std::fs::create_dir_all(dir).map_err(|e| RenderError::io(dir, e))?;
     }
@@ -296,7 +298,8 @@ fn render_profile(
         pipeline::run(&pipeline, "rendering", || {
             graph.close_finished();
             progress(Progress::Advance(position.seconds().min(duration)));
-        })?;
+        })
+        .map_err(|err| blame_clip(err, &graph, planned))?;
         verify(&temp, profile, duration)
     })();
     let rendered = result.and_then(|()| {
@@ -316,6 +319,20 @@ fn render_profile(
             let _ = std::fs::remove_file(&temp);
             Err(err)
         }
+    }
+}
+
+/// A decoder failing inside a clip's branch is that clip's file's fault: say which.
+fn blame_clip(err: RenderError, graph: &graph::Graph, planned: &Planned) -> RenderError {
+    let RenderError::Pipeline { element, message, .. } = &err else { return err };
+    let Some(clip) = graph.clip_of(element) else { return err };
+    match &planned.timeline.clips[clip].source {
+        Source::Image { path } | Source::Video { path, .. } => RenderError::Image {
+            place: planned.places[clip].clone(),
+            path: path.clone(),
+            reason: format!("decoding failed: {message}"),
+        },
+        Source::Card { .. } => err,
     }
 }
 

@@ -2,6 +2,7 @@
 //! render and outputs after one.
 
 use super::error::RenderError;
+use super::image_header::{self, HeaderError};
 use gst_pbutils::prelude::*;
 use std::path::Path;
 
@@ -70,7 +71,8 @@ fn short(message: &str) -> String {
     message.lines().next().unwrap_or(message).trim().to_string()
 }
 
-/// Checks that `path` is a still picture GStreamer can decode; returns its size.
+/// Checks that `path` is a still picture; returns its size. PNG and JPEG are judged by their
+/// headers (their data is checked when the graph decodes them), anything else by Discoverer.
 pub fn image_size(path: &Path, place: &str) -> Result<(u32, u32), RenderError> {
     let fail = |reason: String| RenderError::Image {
         place: place.to_string(),
@@ -79,6 +81,11 @@ pub fn image_size(path: &Path, place: &str) -> Result<(u32, u32), RenderError> {
     };
     if !path.is_file() {
         return Err(fail("the file does not exist".into()));
+    }
+    match image_header::size(path) {
+        Ok(size) => return Ok(size),
+        Err(HeaderError::Broken(reason)) => return Err(fail(format!("not a readable image ({reason})"))),
+        Err(HeaderError::UnknownFormat) => {}
     }
     let info = probe(path).map_err(|e| fail(format!("not a readable image ({e})")))?;
     match info.video {

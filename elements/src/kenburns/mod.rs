@@ -20,6 +20,7 @@ use gst::prelude::*;
 pub mod camera;
 mod imp;
 pub mod resample;
+mod resample_simd;
 
 glib::wrapper! {
     pub struct KenBurns(ObjectSubclass<imp::KenBurns>) @extends gst::Element, gst::Object;
