@@ -10,7 +10,8 @@ usage: measure.py run RESULTS TOOL ROUND LOG -- CMD [ARG...]
 CPU and peak come from wait4()'s rusage of the child: user+sys include every descendant the
 child waited for (wrapper scripts, exec'd ffmpeg, GStreamer's threads), and ru_maxrss is the
 largest resident set of any process in that tree (not a sum; each tool here is one process
-doing the work, behind at most an exec'ing wrapper).
+doing the work, behind at most an exec'ing wrapper). The child starts as a copy of this Python
+process, so no peak reads below its ~15 MiB; the tools measured here use hundreds.
 """
 import json
 import os

@@ -5,12 +5,19 @@ use std::process::Command;
 
 /// The folder holding `libgstreel.so`, beside the `reel` binary cargo built.
 fn plugin_dir() -> PathBuf {
-    PathBuf::from(env!("CARGO_BIN_EXE_reel")).parent().unwrap().to_path_buf()
+    PathBuf::from(env!("CARGO_BIN_EXE_reel"))
+        .parent()
+        .unwrap()
+        .to_path_buf()
 }
 
 fn gst_tool(tool: &str, args: &[&str]) -> (bool, String) {
     let dir = plugin_dir();
-    assert!(dir.join("libgstreel.so").is_file(), "plugin not built in {}", dir.display());
+    assert!(
+        dir.join("libgstreel.so").is_file(),
+        "plugin not built in {}",
+        dir.display()
+    );
     let registry = tempfile::NamedTempFile::new().unwrap();
     let output = Command::new(tool)
         .args(args)
@@ -18,7 +25,8 @@ fn gst_tool(tool: &str, args: &[&str]) -> (bool, String) {
         .env("GST_REGISTRY", registry.path())
         .output()
         .unwrap_or_else(|e| panic!("{tool}: {e} (make setup installs gstreamer1.0-tools)"));
-    let text = String::from_utf8_lossy(&output.stdout).into_owned() + &String::from_utf8_lossy(&output.stderr);
+    let text = String::from_utf8_lossy(&output.stdout).into_owned()
+        + &String::from_utf8_lossy(&output.stderr);
     (output.status.success(), text)
 }
 
@@ -26,10 +34,21 @@ fn gst_tool(tool: &str, args: &[&str]) -> (bool, String) {
 fn gst_inspect_lists_the_elements_and_their_properties() {
     let (ok, text) = gst_tool("gst-inspect-1.0", &["reel"]);
     assert!(ok, "{text}");
-    assert!(text.contains("reelkenburns") && text.contains("reelmusic"), "{text}");
+    assert!(
+        text.contains("reelkenburns") && text.contains("reelmusic"),
+        "{text}"
+    );
     let (ok, text) = gst_tool("gst-inspect-1.0", &["reelkenburns"]);
     assert!(ok, "{text}");
-    for property in ["duration", "zoom-from", "zoom-to", "curve", "fit", "shift-x", "timestamp-offset"] {
+    for property in [
+        "duration",
+        "zoom-from",
+        "zoom-to",
+        "curve",
+        "fit",
+        "shift-x",
+        "timestamp-offset",
+    ] {
         assert!(text.contains(property), "{property} missing:\n{text}");
     }
 }
@@ -39,15 +58,41 @@ fn the_documented_launch_line_runs() {
     let (ok, text) = gst_tool(
         "gst-launch-1.0",
         &[
-            "-q", "videotestsrc", "num-buffers=1", "!", "video/x-raw,width=640,height=360", "!", "videoconvert", "!",
-            "reelkenburns", "duration=1000000000", "zoom-from=1.0", "zoom-to=1.15", "!",
-            "video/x-raw,width=320,height=180,framerate=30/1", "!", "videoconvert", "!", "fakesink",
+            "-q",
+            "videotestsrc",
+            "num-buffers=1",
+            "!",
+            "video/x-raw,width=640,height=360",
+            "!",
+            "videoconvert",
+            "!",
+            "reelkenburns",
+            "duration=1000000000",
+            "zoom-from=1.0",
+            "zoom-to=1.15",
+            "!",
+            "video/x-raw,width=320,height=180,framerate=30/1",
+            "!",
+            "videoconvert",
+            "!",
+            "fakesink",
         ],
     );
     assert!(ok, "{text}");
     let (ok, text) = gst_tool(
         "gst-launch-1.0",
-        &["-q", "reelmusic", "mood=uplifting", "tempo=110", "key=D", "duration=1000000000", "!", "audioconvert", "!", "fakesink"],
+        &[
+            "-q",
+            "reelmusic",
+            "mood=uplifting",
+            "tempo=110",
+            "key=D",
+            "duration=1000000000",
+            "!",
+            "audioconvert",
+            "!",
+            "fakesink",
+        ],
     );
     assert!(ok, "{text}");
 }

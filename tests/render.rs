@@ -23,14 +23,22 @@ fn bright_share_low_centre(luma: &[u8], width: u32, height: u32) -> f64 {
 
 fn mean_abs_diff(a: &[u8], b: &[u8], rows: std::ops::Range<usize>, width: usize) -> f64 {
     let range = rows.start * width..rows.end * width;
-    let sum: u64 = a[range.clone()].iter().zip(&b[range]).map(|(x, y)| u64::from(x.abs_diff(*y))).sum();
+    let sum: u64 = a[range.clone()]
+        .iter()
+        .zip(&b[range])
+        .map(|(x, y)| u64::from(x.abs_diff(*y)))
+        .sum();
     sum as f64 / ((rows.end - rows.start) * width) as f64
 }
 
 #[test]
 fn the_demo_script_becomes_a_narrated_captioned_moving_video() {
     let dir = tempfile::tempdir().unwrap();
-    let report = render(&repo().join("examples/demo.txt"), &["preview-480p"], dir.path());
+    let report = render(
+        &repo().join("examples/demo.txt"),
+        &["preview-480p"],
+        dir.path(),
+    );
     let out = &report.outputs[0];
     assert_eq!(out.path, dir.path().join("out/demo-preview-480p.mp4"));
 
@@ -41,40 +49,73 @@ fn the_demo_script_becomes_a_narrated_captioned_moving_video() {
     assert!(video.codec.contains("h264"), "{}", video.codec);
     assert!((video.fps - 24.0).abs() < 1e-6);
     let audio = info.audio.as_ref().unwrap();
-    assert!(audio.codec.contains("mpeg"), "AAC is audio/mpeg: {}", audio.codec);
+    assert!(
+        audio.codec.contains("mpeg"),
+        "AAC is audio/mpeg: {}",
+        audio.codec
+    );
     assert_eq!((audio.rate, audio.channels), (48_000, 2));
-    assert!((info.duration - report.duration).abs() <= 0.1, "{} vs {}", info.duration, report.duration);
+    assert!(
+        (info.duration - report.duration).abs() <= 0.1,
+        "{} vs {}",
+        info.duration,
+        report.duration
+    );
 
     // Subtitles beside it, one cue per caption.
     let srt = std::fs::read_to_string(out.path.with_extension("srt")).unwrap();
     let vtt = std::fs::read_to_string(out.path.with_extension("vtt")).unwrap();
     assert!(vtt.starts_with("WEBVTT"));
     let cues = srt.matches(" --> ").count();
-    assert!(cues >= 7, "the demo speaks 7 lines, each a cue or more: {cues}");
+    assert!(
+        cues >= 7,
+        "the demo speaks 7 lines, each a cue or more: {cues}"
+    );
     assert_eq!(cues, vtt.matches(" --> ").count());
 
     // Loudness of the encoded file, measured: -16 LUFS within 1 LU.
     let samples = audio_samples(&out.path);
     let lufs = loudness::integrated(&samples, 48_000, 2).unwrap();
-    assert!((lufs + 16.0).abs() <= 1.0, "integrated loudness {lufs:.2} LUFS");
+    assert!(
+        (lufs + 16.0).abs() <= 1.0,
+        "integrated loudness {lufs:.2} LUFS"
+    );
 
     // Narration over music: speech windows are louder than the music-only ending (scene 6
     // has no lines).
     let first_line = captions_of(&srt)[0];
     let speech = rms_db(&samples, first_line.0, first_line.1);
     let music_only = rms_db(&samples, report.duration - 2.0, report.duration - 0.5);
-    assert!(music_only > -60.0, "music is playing at the end: {music_only:.1} dBFS");
-    assert!(speech > music_only + 6.0, "speech {speech:.1} dBFS vs music {music_only:.1} dBFS");
+    assert!(
+        music_only > -60.0,
+        "music is playing at the end: {music_only:.1} dBFS"
+    );
+    assert!(
+        speech > music_only + 6.0,
+        "speech {speech:.1} dBFS vs music {music_only:.1} dBFS"
+    );
 
     // Captions are burned in: white text appears in the lower middle while a line is spoken.
     let (w, h, frames) = luma_frames(&out.path);
     let before = bright_share_low_centre(frame_at(&frames, 0.1), w, h);
-    let during = bright_share_low_centre(frame_at(&frames, (first_line.0 + first_line.1) / 2.0), w, h);
-    assert!(during > before + 0.01, "caption pixels: {before:.4} before, {during:.4} during");
+    let during =
+        bright_share_low_centre(frame_at(&frames, (first_line.0 + first_line.1) / 2.0), w, h);
+    assert!(
+        during > before + 0.01,
+        "caption pixels: {before:.4} before, {during:.4} during"
+    );
 
     // The picture moves within a scene (upper half, away from captions).
-    let moved = mean_abs_diff(frame_at(&frames, 0.5), frame_at(&frames, 3.5), 0..h as usize / 2, w as usize);
-    assert!(moved > 1.0, "the first scene's picture barely changes: {moved:.3}");
+    let moved = mean_abs_diff(
+        frame_at(&frames, 0.5),
+        frame_at(&frames, 3.5),
+        0..h as usize / 2,
+        w as usize,
+    );
+    assert!(
+        moved > 1.0,
+        "the first scene's picture barely changes: {moved:.3}"
+    );
 }
 
 /// (start, end) of each cue in an SRT file.
@@ -96,7 +137,11 @@ fn disc_spec(dir: &Path) -> std::path::PathBuf {
     let image = dir.join("disc.png");
     write_png(&image, 640, 360, |x, y| {
         let (dx, dy) = (f64::from(x) - 320.0, f64::from(y) - 180.0);
-        if dx.hypot(dy) < 80.0 { 30 } else { 220 }
+        if dx.hypot(dy) < 80.0 {
+            30
+        } else {
+            220
+        }
     });
     let spec = dir.join("disc.json");
     std::fs::write(
@@ -111,9 +156,15 @@ fn disc_spec(dir: &Path) -> std::path::PathBuf {
 /// Width and height of the dark disc in a frame (pixels darker than mid grey).
 fn disc_extent(luma: &[u8], width: u32) -> (usize, usize) {
     let w = width as usize;
-    let dark: Vec<(usize, usize)> =
-        luma.iter().enumerate().filter(|(_, v)| **v < 90).map(|(i, _)| (i % w, i / w)).collect();
-    let span = |f: fn(&(usize, usize)) -> usize| dark.iter().map(f).max().unwrap() - dark.iter().map(f).min().unwrap() + 1;
+    let dark: Vec<(usize, usize)> = luma
+        .iter()
+        .enumerate()
+        .filter(|(_, v)| **v < 90)
+        .map(|(i, _)| (i % w, i / w))
+        .collect();
+    let span = |f: fn(&(usize, usize)) -> usize| {
+        dark.iter().map(f).max().unwrap() - dark.iter().map(f).min().unwrap() + 1
+    };
     (span(|p| p.0), span(|p| p.1))
 }
 
@@ -132,7 +183,11 @@ fn vertical_and_square_profiles_reframe_without_stretching() {
         let (w, _, frames) = luma_frames(&out.path);
         let (dx, dy) = disc_extent(&frames[0].1, w);
         let ratio = dx as f64 / dy as f64;
-        assert!((ratio - 1.0).abs() < 0.03, "{}: disc is {dx}x{dy}, stretched", out.profile);
+        assert!(
+            (ratio - 1.0).abs() < 0.03,
+            "{}: disc is {dx}x{dy}, stretched",
+            out.profile
+        );
     }
     // Shorts crop the centre (the disc grows to 1920/360 of its size); the square profile
     // shows the whole still over a blurred fill (the disc shrinks to 1080/640).
@@ -140,15 +195,35 @@ fn vertical_and_square_profiles_reframe_without_stretching() {
         let (w, _, frames) = luma_frames(&report.outputs[i].path);
         disc_extent(&frames[0].1, w).0 as f64
     };
-    assert!((disc(0) - 160.0 * 1920.0 / 360.0).abs() < 12.0, "{}", disc(0));
-    assert!((disc(1) - 160.0 * 1080.0 / 640.0).abs() < 12.0, "{}", disc(1));
+    assert!(
+        (disc(0) - 160.0 * 1920.0 / 360.0).abs() < 12.0,
+        "{}",
+        disc(0)
+    );
+    assert!(
+        (disc(1) - 160.0 * 1080.0 / 640.0).abs() < 12.0,
+        "{}",
+        disc(1)
+    );
 }
 
 #[test]
 fn every_transition_renders_for_its_planned_length() {
     let dir = tempfile::tempdir().unwrap();
-    let card = |color: &str| format!(r##"{{"kind": "card", "title": "", "background": {{"kind": "solid", "color": "{color}"}}}}"##);
-    let kinds = ["cut", "dissolve", "fade-black", "wipe-left", "wipe-right", "slide-left", "slide-right"];
+    let card = |color: &str| {
+        format!(
+            r##"{{"kind": "card", "title": "", "background": {{"kind": "solid", "color": "{color}"}}}}"##
+        )
+    };
+    let kinds = [
+        "cut",
+        "dissolve",
+        "fade-black",
+        "wipe-left",
+        "wipe-right",
+        "slide-left",
+        "slide-right",
+    ];
     let clips: Vec<String> = kinds
         .iter()
         .enumerate()
@@ -177,20 +252,34 @@ fn every_transition_renders_for_its_planned_length() {
     let mid = row(starts[1] + 0.25, 10);
     assert!((90..170).contains(&mid), "dissolve half-way luma {mid}");
     // Fade through black (clip 2): black at its middle.
-    assert!(row(starts[2] + 0.25, 10) < 30, "fade-black passes through black");
+    assert!(
+        row(starts[2] + 0.25, 10) < 30,
+        "fade-black passes through black"
+    );
     // Wipe left (clip 3, dark to light): half-way, the left is still old (dark), the right new.
     let t = starts[3] + 0.25;
-    assert!(row(t, 20) < 90 && row(t, w as usize - 20) > 150, "wipe-left half-way");
+    assert!(
+        row(t, 20) < 90 && row(t, w as usize - 20) > 150,
+        "wipe-left half-way"
+    );
     // Wipe right (clip 4, light to dark): the new clip comes in from the left.
     let t = starts[4] + 0.25;
-    assert!(row(t, 20) < 90 && row(t, w as usize - 20) > 150, "wipe-right half-way");
+    assert!(
+        row(t, 20) < 90 && row(t, w as usize - 20) > 150,
+        "wipe-right half-way"
+    );
     // Slide left (clip 5, dark to light): the new clip enters from the right too.
     let t = starts[5] + 0.25;
-    assert!(row(t, 20) < 90 && row(t, w as usize - 20) > 150, "slide-left half-way");
+    assert!(
+        row(t, 20) < 90 && row(t, w as usize - 20) > 150,
+        "slide-left half-way"
+    );
 }
 
 #[test]
 fn captions_wrap_into_at_most_two_lines() {
     let caps = captions::for_line(&"many words here ".repeat(10), 0.0, 6.0);
-    assert!(caps.iter().all(|c| c.text.lines().count() <= 2 && c.text.lines().all(|l| l.len() <= 42)));
+    assert!(caps
+        .iter()
+        .all(|c| c.text.lines().count() <= 2 && c.text.lines().all(|l| l.len() <= 42)));
 }

@@ -42,9 +42,7 @@ pub fn timeline(project: &Project, speech: &[Vec<Speech>], visuals: Vec<Source>)
         let transition = if index == 0 {
             Transition::default()
         } else {
-            scene
-                .transition
-                .map_or(TRANSITION, |kind| transition_of(kind))
+            scene.transition.map_or(TRANSITION, transition_of)
         };
         let start_of_scene = (start - transition.duration).max(0.0);
         let mut at = start_of_scene + transition.duration + LEAD;
@@ -112,7 +110,7 @@ fn alternate_zoom(index: usize) -> Motion {
             ..View::default()
         },
     );
-    let (from, to) = if index % 2 == 0 {
+    let (from, to) = if index.is_multiple_of(2) {
         (wide, close)
     } else {
         (close, wide)

@@ -93,7 +93,9 @@ fn typeset(card: &Card, width: u32, height: u32, out: &std::path::Path) -> Resul
     )?;
 
     let mut buffer = gst::Buffer::from_mut_slice(background(card.background, width, height));
-    buffer.get_mut().map(|b| b.set_pts(gst::ClockTime::ZERO));
+    if let Some(b) = buffer.get_mut() {
+        b.set_pts(gst::ClockTime::ZERO);
+    }
     source
         .push_buffer(buffer)
         .map_err(|e| pipeline::internal(e.to_string()))?;
@@ -123,6 +125,8 @@ fn text_layer(
     layer.set_property("color", color.argb());
     layer.set_property("draw-shadow", true);
     layer.set_property("draw-outline", false);
+    // Sizes are in frame pixels already (auto-resize would scale them by width / 640).
+    layer.set_property("auto-resize", false);
     layer.set_property_from_str("halignment", "center");
     layer.set_property_from_str("line-alignment", "center");
     layer.set_property_from_str("wrap-mode", "wordchar");

@@ -25,7 +25,7 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
 /// Seconds before its start at which a waiting still is decoded.
-const DECODE_AHEAD: f64 = 1.5;
+const DECODE_AHEAD: f64 = 1.0;
 
 /// What a clip shows once its source is resolved to a file.
 #[derive(Debug, Clone)]
@@ -92,8 +92,9 @@ pub fn build(job: &Job) -> Result<Graph, RenderError> {
         video_tail.push(overlay.clone());
     }
     let queue = make("queue")?;
-    // A few frames of slack between compositing and encoding; raw 1080p frames are 3 MB each.
-    queue.set_property("max-size-buffers", 4u32);
+    // Slack between compositing and encoding; raw 1080p frames are 3 MB each and the encoder
+    // already holds a dozen or more for its lookahead.
+    queue.set_property("max-size-buffers", 2u32);
     queue.set_property("max-size-bytes", 0u32);
     queue.set_property("max-size-time", 0u64);
     video_tail.push(queue);
@@ -211,7 +212,9 @@ impl Graph {
 
     /// Which clip an element (by name) belongs to, to name the clip's file in errors.
     pub fn clip_of(&self, element: &str) -> Option<usize> {
-        self.branches.iter().position(|b| b.elements.iter().any(|e| e.name() == element))
+        self.branches
+            .iter()
+            .position(|b| b.elements.iter().any(|e| e.name() == element))
     }
 
     /// Shuts down the branches of clips that are over, releasing their pictures.
@@ -220,7 +223,7 @@ impl Graph {
         for branch in self
             .branches
             .iter_mut()
-            .filter(|b| !b.closed && now > b.end + 0.5)
+            .filter(|b| !b.closed && now > b.end + 0.1)
         {
             for element in &branch.elements {
                 element.set_locked_state(true);
@@ -265,6 +268,14 @@ fn still_branch(
 ) -> Result<(Vec<gst::Element>, gst::Pad), RenderError> {
     let source = make("filesrc")?;
     source.set_property("location", path);
+    // The whole file as one buffer: the decoder would otherwise gather 4 KiB reads and copy
+    // them into one piece, holding the picture's bytes twice.
+    if let Ok(meta) = std::fs::metadata(path) {
+        source.set_property(
+            "blocksize",
+            meta.len().clamp(4096, u64::from(u32::MAX)) as u32,
+        );
+    }
     let convert = make("videoconvert")?;
     let i420 = capsfilter(
         &gst_video::VideoCapsBuilder::new()
@@ -533,6 +544,8 @@ fn caption_overlay(style: &CaptionStyle, profile: &Profile) -> Result<gst::Eleme
     overlay.set_property("outline-color", style.outline_color.argb());
     overlay.set_property("draw-outline", true);
     overlay.set_property("draw-shadow", false);
+    // The size is already in frame pixels; auto-resize would scale it again by width / 640.
+    overlay.set_property("auto-resize", false);
     overlay.set_property_from_str("halignment", "center");
     overlay.set_property_from_str("valignment", "bottom");
     overlay.set_property_from_str("line-alignment", "center");
@@ -557,6 +570,9 @@ fn video_encoder(profile: &Profile) -> Result<Vec<gst::Element>, RenderError> {
             encoder.set_property("quantizer", v.crf);
             encoder.set_property("key-int-max", v.keyframe_interval);
             encoder.set_property("vbv-buf-capacity", 0u32);
+            // One frame thread per core: x264's default of 1.5 per core buys no speed once the
+            // cores are busy, and every frame thread holds frames in memory.
+            encoder.set_property("threads", encoder_threads());
             let caps = capsfilter(
                 &gst::Caps::builder("video/x-h264")
                     .field("profile", "high")
@@ -572,6 +588,10 @@ fn video_encoder(profile: &Profile) -> Result<Vec<gst::Element>, RenderError> {
             Ok(vec![encoder, make("h265parse")?])
         }
     }
+}
+
+fn encoder_threads() -> u32 {
+    std::thread::available_parallelism().map_or(0, |n| n.get() as u32)
 }
 
 fn muxer(profile: &Profile) -> Result<gst::Element, RenderError> {

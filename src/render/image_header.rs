@@ -44,7 +44,9 @@ fn jpeg(head: &[u8]) -> Result<(u32, u32), HeaderError> {
     let mut at = 2;
     while at + 4 <= head.len() {
         if head[at] != 0xff {
-            return Err(HeaderError::Broken(format!("JPEG marker expected at byte {at}")));
+            return Err(HeaderError::Broken(format!(
+                "JPEG marker expected at byte {at}"
+            )));
         }
         let marker = head[at + 1];
         // Fill bytes, and markers that carry no length.
@@ -68,7 +70,9 @@ fn jpeg(head: &[u8]) -> Result<(u32, u32), HeaderError> {
         }
         at += 2 + length;
     }
-    Err(HeaderError::Broken("JPEG ends before its frame header".into()))
+    Err(HeaderError::Broken(
+        "JPEG ends before its frame header".into(),
+    ))
 }
 
 fn nonzero(width: u32, height: u32) -> Result<(u32, u32), HeaderError> {
@@ -97,7 +101,9 @@ mod tests {
         let (_d, path) = write(&png);
         assert_eq!(size(&path), Ok((640, 360)));
         // SOI, an APP0 segment of 4 bytes, then SOF0 with height 480 and width 720.
-        let jpeg = [0xff, 0xd8, 0xff, 0xe0, 0, 4, 1, 2, 0xff, 0xc0, 0, 11, 8, 1, 0xe0, 2, 0xd0, 3];
+        let jpeg = [
+            0xff, 0xd8, 0xff, 0xe0, 0, 4, 1, 2, 0xff, 0xc0, 0, 11, 8, 1, 0xe0, 2, 0xd0, 3,
+        ];
         let (_d, path) = write(&jpeg);
         assert_eq!(size(&path), Ok((720, 480)));
     }

@@ -324,8 +324,15 @@ fn render_profile(
 
 /// A decoder failing inside a clip's branch is that clip's file's fault: say which.
 fn blame_clip(err: RenderError, graph: &graph::Graph, planned: &Planned) -> RenderError {
-    let RenderError::Pipeline { element, message, .. } = &err else { return err };
-    let Some(clip) = graph.clip_of(element) else { return err };
+    let RenderError::Pipeline {
+        element, message, ..
+    } = &err
+    else {
+        return err;
+    };
+    let Some(clip) = graph.clip_of(element) else {
+        return err;
+    };
     match &planned.timeline.clips[clip].source {
         Source::Image { path } | Source::Video { path, .. } => RenderError::Image {
             place: planned.places[clip].clone(),

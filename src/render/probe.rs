@@ -84,7 +84,9 @@ pub fn image_size(path: &Path, place: &str) -> Result<(u32, u32), RenderError> {
     }
     match image_header::size(path) {
         Ok(size) => return Ok(size),
-        Err(HeaderError::Broken(reason)) => return Err(fail(format!("not a readable image ({reason})"))),
+        Err(HeaderError::Broken(reason)) => {
+            return Err(fail(format!("not a readable image ({reason})")))
+        }
         Err(HeaderError::UnknownFormat) => {}
     }
     let info = probe(path).map_err(|e| fail(format!("not a readable image ({e})")))?;

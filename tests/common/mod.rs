@@ -18,16 +18,28 @@ pub fn repo() -> PathBuf {
 /// Renders `input` with the named profiles into `dir`, with a cache inside `dir`.
 pub fn render(input: &Path, profiles: &[&str], dir: &Path) -> Report {
     init();
-    let profiles: Vec<_> = profiles.iter().map(|p| profile::find(p).expect("profile")).collect();
+    let profiles: Vec<_> = profiles
+        .iter()
+        .map(|p| profile::find(p).expect("profile"))
+        .collect();
     let cache = Cache::at(dir.join("cache"));
     let mut stages = Vec::new();
-    let report = render::render_file(input, &profiles, &Output::Folder(dir.join("out")), &cache, &mut |p| {
-        if let Progress::Stage { name, .. } = p {
-            stages.push(name)
-        }
-    })
+    let report = render::render_file(
+        input,
+        &profiles,
+        &Output::Folder(dir.join("out")),
+        &cache,
+        &mut |p| {
+            if let Progress::Stage { name, .. } = p {
+                stages.push(name)
+            }
+        },
+    )
     .unwrap_or_else(|e| panic!("render of {} failed: {e}", input.display()));
-    assert!(stages.contains(&"audio".to_string()), "progress names its stages: {stages:?}");
+    assert!(
+        stages.contains(&"audio".to_string()),
+        "progress names its stages: {stages:?}"
+    );
     report
 }
 
@@ -40,8 +52,15 @@ pub fn luma_frames(path: &Path) -> (u32, u32, Vec<(f64, Vec<u8>)>) {
     .unwrap()
     .downcast::<gst::Pipeline>()
     .unwrap();
-    pipeline.by_name("src").unwrap().set_property("location", path);
-    let sink = pipeline.by_name("sink").unwrap().downcast::<gst_app::AppSink>().unwrap();
+    pipeline
+        .by_name("src")
+        .unwrap()
+        .set_property("location", path);
+    let sink = pipeline
+        .by_name("sink")
+        .unwrap()
+        .downcast::<gst_app::AppSink>()
+        .unwrap();
     pipeline.set_state(gst::State::Playing).unwrap();
     let (mut width, mut height, mut frames) = (0, 0, Vec::new());
     while let Ok(sample) = sink.pull_sample() {
@@ -52,7 +71,9 @@ pub fn luma_frames(path: &Path) -> (u32, u32, Vec<(f64, Vec<u8>)>) {
         let stride = frame.plane_stride()[0] as usize;
         let data = frame.plane_data(0).unwrap();
         let w = width as usize;
-        let luma = (0..height as usize).flat_map(|r| data[r * stride..r * stride + w].iter().copied()).collect();
+        let luma = (0..height as usize)
+            .flat_map(|r| data[r * stride..r * stride + w].iter().copied())
+            .collect();
         frames.push((buffer.pts().unwrap().nseconds() as f64 / 1e9, luma));
     }
     pipeline.set_state(gst::State::Null).unwrap();
@@ -61,7 +82,12 @@ pub fn luma_frames(path: &Path) -> (u32, u32, Vec<(f64, Vec<u8>)>) {
 
 /// The frame shown at `t` seconds.
 pub fn frame_at(frames: &[(f64, Vec<u8>)], t: f64) -> &[u8] {
-    &frames.iter().rev().find(|(pts, _)| *pts <= t + 1e-6).expect("a frame at that time").1
+    &frames
+        .iter()
+        .rev()
+        .find(|(pts, _)| *pts <= t + 1e-6)
+        .expect("a frame at that time")
+        .1
 }
 
 /// Decoded sound, 48 kHz stereo interleaved.
@@ -74,13 +100,23 @@ pub fn audio_samples(path: &Path) -> Vec<f32> {
     .unwrap()
     .downcast::<gst::Pipeline>()
     .unwrap();
-    pipeline.by_name("src").unwrap().set_property("location", path);
-    let sink = pipeline.by_name("sink").unwrap().downcast::<gst_app::AppSink>().unwrap();
+    pipeline
+        .by_name("src")
+        .unwrap()
+        .set_property("location", path);
+    let sink = pipeline
+        .by_name("sink")
+        .unwrap()
+        .downcast::<gst_app::AppSink>()
+        .unwrap();
     pipeline.set_state(gst::State::Playing).unwrap();
     let mut samples = Vec::new();
     while let Ok(sample) = sink.pull_sample() {
         let map = sample.buffer().unwrap().map_readable().unwrap();
-        samples.extend(map.chunks_exact(4).map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]])));
+        samples.extend(
+            map.chunks_exact(4)
+                .map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]])),
+        );
     }
     pipeline.set_state(gst::State::Null).unwrap();
     samples
@@ -88,16 +124,22 @@ pub fn audio_samples(path: &Path) -> Vec<f32> {
 
 /// RMS level in dBFS of interleaved stereo between two times.
 pub fn rms_db(samples: &[f32], from: f64, to: f64) -> f64 {
-    let (a, b) = ((from * 48_000.0) as usize * 2, ((to * 48_000.0) as usize * 2).min(samples.len()));
+    let (a, b) = (
+        (from * 48_000.0) as usize * 2,
+        ((to * 48_000.0) as usize * 2).min(samples.len()),
+    );
     let window = &samples[a..b];
-    let power: f64 = window.iter().map(|s| f64::from(*s).powi(2)).sum::<f64>() / window.len() as f64;
+    let power: f64 =
+        window.iter().map(|s| f64::from(*s).powi(2)).sum::<f64>() / window.len() as f64;
     10.0 * power.log10()
 }
 
 /// Writes a PNG of `width` x `height` whose luma is `f(x, y)` (grey), through GStreamer.
 pub fn write_png(path: &Path, width: u32, height: u32, f: impl Fn(u32, u32) -> u8) {
     init();
-    let info = gst_video::VideoInfo::builder(gst_video::VideoFormat::Gray8, width, height).build().unwrap();
+    let info = gst_video::VideoInfo::builder(gst_video::VideoFormat::Gray8, width, height)
+        .build()
+        .unwrap();
     let mut pixels = vec![0u8; info.size()];
     let stride = info.stride()[0] as usize;
     for y in 0..height {
@@ -105,15 +147,27 @@ pub fn write_png(path: &Path, width: u32, height: u32, f: impl Fn(u32, u32) -> u
             pixels[y as usize * stride + x as usize] = f(x, y);
         }
     }
-    let pipeline = gst::parse::launch("appsrc name=src ! videoconvert ! pngenc ! filesink name=sink").unwrap();
+    let pipeline =
+        gst::parse::launch("appsrc name=src ! videoconvert ! pngenc ! filesink name=sink").unwrap();
     let pipeline = pipeline.downcast::<gst::Pipeline>().unwrap();
-    let src = pipeline.by_name("src").unwrap().downcast::<gst_app::AppSrc>().unwrap();
+    let src = pipeline
+        .by_name("src")
+        .unwrap()
+        .downcast::<gst_app::AppSrc>()
+        .unwrap();
     src.set_caps(Some(&info.to_caps().unwrap()));
-    pipeline.by_name("sink").unwrap().set_property("location", path);
+    pipeline
+        .by_name("sink")
+        .unwrap()
+        .set_property("location", path);
     pipeline.set_state(gst::State::Playing).unwrap();
-    src.push_buffer(gst::Buffer::from_mut_slice(pixels)).unwrap();
+    src.push_buffer(gst::Buffer::from_mut_slice(pixels))
+        .unwrap();
     src.end_of_stream().unwrap();
     let bus = pipeline.bus().unwrap();
-    bus.timed_pop_filtered(gst::ClockTime::NONE, &[gst::MessageType::Eos, gst::MessageType::Error]);
+    bus.timed_pop_filtered(
+        gst::ClockTime::NONE,
+        &[gst::MessageType::Eos, gst::MessageType::Error],
+    );
     pipeline.set_state(gst::State::Null).unwrap();
 }
