@@ -287,7 +287,11 @@ fn captions_wrap_into_at_most_two_lines() {
 #[test]
 fn the_example_edit_spec_renders_as_written() {
     let dir = tempfile::tempdir().unwrap();
-    let report = render(&repo().join("examples/slideshow.toml"), &["preview-480p"], dir.path());
+    let report = render(
+        &repo().join("examples/slideshow.toml"),
+        &["preview-480p"],
+        dir.path(),
+    );
     // 4 + 5 + 5 s less the 0.8 s and 0.6 s overlaps.
     assert!((report.duration - 12.6).abs() < 1e-9);
     let out = &report.outputs[0];
@@ -295,5 +299,8 @@ fn the_example_edit_spec_renders_as_written() {
     let srt = std::fs::read_to_string(out.path.with_extension("srt")).unwrap();
     assert!(srt.contains("00:00:04,500 --> 00:00:08,000\nEvery morning the light came on."));
     let lufs = loudness::integrated(&audio_samples(&out.path), 48_000, 2).unwrap();
-    assert!((lufs + 16.0).abs() <= 1.0, "music alone is normalised too: {lufs:.2}");
+    assert!(
+        (lufs + 16.0).abs() <= 1.0,
+        "music alone is normalised too: {lufs:.2}"
+    );
 }

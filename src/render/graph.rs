@@ -18,8 +18,9 @@
 use super::error::RenderError;
 use super::pipeline::{self, capsfilter, chain, clock, make, Position};
 use super::probe;
-use super::profile::{ContainerFormat, Profile, Reframe, VideoCodec};
-use crate::plan::timeline::{Caption, CaptionStyle, Timeline, TransitionKind};
+use super::profile::{Profile, Reframe};
+use super::{encode, transitions};
+use crate::plan::timeline::{Caption, CaptionStyle, Timeline};
 use gst::prelude::*;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
@@ -58,8 +59,18 @@ struct WaitingClip {
 /// The elements of one clip, shut down once it is over.
 struct Branch {
     elements: Vec<gst::Element>,
+    /// The clip's `reelkenburns`, for a still.
+    kenburns: Option<gst::Element>,
     end: f64,
     closed: bool,
+}
+
+/// What a clip's branch is made of.
+struct Parts {
+    elements: Vec<gst::Element>,
+    /// The pad that feeds the compositor.
+    tail: gst::Pad,
+    kenburns: Option<gst::Element>,
 }
 
 /// Input for [`build`].
@@ -98,8 +109,8 @@ pub fn build(job: &Job) -> Result<Graph, RenderError> {
     queue.set_property("max-size-bytes", 0u32);
     queue.set_property("max-size-time", 0u64);
     video_tail.push(queue);
-    video_tail.extend(video_encoder(profile)?);
-    let mux = muxer(profile)?;
+    video_tail.extend(encode::video_encoder(profile)?);
+    let mux = encode::muxer(profile)?;
     let sink = make("filesink")?;
     sink.set_property("location", job.output);
     video_tail.push(mux.clone());
@@ -113,7 +124,7 @@ pub fn build(job: &Job) -> Result<Graph, RenderError> {
             .link_pads(Some("src"), &overlay, Some("text_sink"))
             .map_err(|e| pipeline::internal(e.to_string()))?;
     }
-    add_audio(&pipeline, job, &mux)?;
+    encode::add_audio(&pipeline, profile, job.mix, &mux)?;
 
     let position = Position::default();
     let comp_src = compositor
@@ -128,7 +139,11 @@ pub fn build(job: &Job) -> Result<Graph, RenderError> {
     let mut gates = Vec::new();
     for (i, (clip, media)) in job.timeline.clips.iter().zip(job.media).enumerate() {
         let start = starts[i];
-        let (elements, tail) = match media {
+        let Parts {
+            elements,
+            tail,
+            kenburns,
+        } = match media {
             ClipMedia::Still(path) => {
                 still_branch(&pipeline, path, clip, start, profile, &frame_caps)?
             }
@@ -167,13 +182,15 @@ pub fn build(job: &Job) -> Result<Graph, RenderError> {
         }
         branches.push(Branch {
             elements,
+            kenburns,
             end: start + clip.duration,
             closed: false,
         });
         pads.push(pad);
     }
     open_gates_on_time(&comp_src, gates);
-    animate_transitions(job.timeline, &starts, &pads, &branches, profile)?;
+    let kenburns: Vec<Option<gst::Element>> = branches.iter().map(|b| b.kenburns.clone()).collect();
+    transitions::animate(job.timeline, &starts, &pads, &kenburns, profile)?;
     Ok(Graph {
         pipeline,
         position,
@@ -265,7 +282,7 @@ fn still_branch(
     start: f64,
     profile: &Profile,
     frame_caps: &gst::Caps,
-) -> Result<(Vec<gst::Element>, gst::Pad), RenderError> {
+) -> Result<Parts, RenderError> {
     let source = make("filesrc")?;
     source.set_property("location", path);
     // The whole file as one buffer: the decoder would otherwise gather 4 KiB reads and copy
@@ -335,7 +352,11 @@ fn still_branch(
     let tail = sized
         .static_pad("src")
         .ok_or_else(|| pipeline::internal("capsfilter without src".into()))?;
-    Ok((vec![source, decode, convert, i420, kenburns, sized], tail))
+    Ok(Parts {
+        elements: vec![source, decode, convert, i420, kenburns.clone(), sized],
+        tail,
+        kenburns: Some(kenburns),
+    })
 }
 
 /// The decoder for a PNG or JPEG file, known from its first bytes.
@@ -366,7 +387,7 @@ fn video_branch(
     start: f64,
     profile: &Profile,
     frame_caps: &gst::Caps,
-) -> Result<(Vec<gst::Element>, gst::Pad), RenderError> {
+) -> Result<Parts, RenderError> {
     let source = make("filesrc")?;
     source.set_property("location", path);
     let decode = make("decodebin")?;
@@ -405,10 +426,11 @@ fn video_branch(
         }
     });
     tail.set_offset(clock(start).nseconds() as i64 - clock(in_s).nseconds() as i64);
-    Ok((
-        vec![source, decode, convert, crop, scale, rate, sized],
+    Ok(Parts {
+        elements: vec![source, decode, convert, crop, scale, rate, sized],
         tail,
-    ))
+        kenburns: None,
+    })
 }
 
 /// Pixels to cut from each side (left/right, top/bottom) so `size` gets `frame`'s shape.
@@ -420,81 +442,6 @@ pub fn crop_for(size: (u32, u32), frame: (u32, u32)) -> (u32, u32) {
     } else {
         (0, ((h - w / aspect) / 2.0).floor() as u32)
     }
-}
-
-/// Keyframes on compositor pads (alpha, xpos) and on kenburns `shift-x` for each transition.
-fn animate_transitions(
-    timeline: &Timeline,
-    starts: &[f64],
-    pads: &[gst::Pad],
-    branches: &[Branch],
-    profile: &Profile,
-) -> Result<(), RenderError> {
-    let width = f64::from(profile.width);
-    let mut alpha: Vec<Vec<(f64, f64)>> = vec![Vec::new(); pads.len()];
-    for (i, clip) in timeline.clips.iter().enumerate().skip(1) {
-        let (s, d) = (starts[i], clip.transition.duration);
-        if d <= 0.0 {
-            continue;
-        }
-        let kenburns = branches[i]
-            .elements
-            .iter()
-            .find(|e| e.factory().is_some_and(|f| f.name() == "reelkenburns"));
-        match clip.transition.kind {
-            TransitionKind::Cut => {}
-            TransitionKind::Dissolve => alpha[i].extend([(s, 0.0), (s + d, 1.0)]),
-            TransitionKind::FadeBlack => {
-                alpha[i - 1].extend([(s, 1.0), (s + d / 2.0, 0.0)]);
-                alpha[i].extend([(s, 0.0), (s + d / 2.0, 0.0), (s + d, 1.0)]);
-            }
-            kind @ (TransitionKind::WipeLeft
-            | TransitionKind::WipeRight
-            | TransitionKind::SlideLeft
-            | TransitionKind::SlideRight) => {
-                let from = match kind {
-                    TransitionKind::WipeLeft | TransitionKind::SlideLeft => width,
-                    _ => -width,
-                };
-                keyframes(pads[i].upcast_ref(), "xpos", &[(s, from), (s + d, 0.0)])?;
-                // A wipe holds the picture still while its pad moves: the window moves back.
-                if let (Some(kb), TransitionKind::WipeLeft | TransitionKind::WipeRight) =
-                    (kenburns, kind)
-                {
-                    keyframes(
-                        kb.upcast_ref(),
-                        "shift-x",
-                        &[(s, from / width), (s + d, 0.0)],
-                    )?;
-                }
-            }
-        }
-    }
-    for (pad, points) in pads.iter().zip(&mut alpha) {
-        if !points.is_empty() {
-            points.sort_by(|a, b| a.0.total_cmp(&b.0));
-            keyframes(pad.upcast_ref(), "alpha", points)?;
-        }
-    }
-    Ok(())
-}
-
-/// Linear keyframes (seconds, value) on `property` of `object`.
-fn keyframes(
-    object: &gst::Object,
-    property: &str,
-    points: &[(f64, f64)],
-) -> Result<(), RenderError> {
-    use gst_controller::prelude::*;
-    let source = gst_controller::InterpolationControlSource::new();
-    source.set_mode(gst_controller::InterpolationMode::Linear);
-    for &(t, v) in points {
-        source.set(clock(t), v);
-    }
-    let binding = gst_controller::DirectControlBinding::new_absolute(object, property, &source);
-    object
-        .add_control_binding(&binding)
-        .map_err(|e| pipeline::internal(e.to_string()))
 }
 
 /// A textoverlay fed by an appsrc that carries every caption at its time.
@@ -557,80 +504,6 @@ fn caption_overlay(style: &CaptionStyle, profile: &Profile) -> Result<gst::Eleme
         (style.bottom_margin * f64::from(profile.height)).round() as i32,
     );
     Ok(overlay)
-}
-
-fn video_encoder(profile: &Profile) -> Result<Vec<gst::Element>, RenderError> {
-    let v = &profile.video;
-    match v.codec {
-        VideoCodec::H264 => {
-            let encoder = make("x264enc")?;
-            encoder.set_property_from_str("speed-preset", &v.preset);
-            // Constant quality: x264's CRF.
-            encoder.set_property_from_str("pass", "qual");
-            encoder.set_property("quantizer", v.crf);
-            encoder.set_property("key-int-max", v.keyframe_interval);
-            encoder.set_property("vbv-buf-capacity", 0u32);
-            // One frame thread per core: x264's default of 1.5 per core buys no speed once the
-            // cores are busy, and every frame thread holds frames in memory.
-            encoder.set_property("threads", encoder_threads());
-            let caps = capsfilter(
-                &gst::Caps::builder("video/x-h264")
-                    .field("profile", "high")
-                    .build(),
-            )?;
-            Ok(vec![encoder, caps, make("h264parse")?])
-        }
-        VideoCodec::H265 => {
-            let encoder = make("x265enc")?;
-            encoder.set_property_from_str("speed-preset", &v.preset);
-            encoder.set_property("option-string", format!("crf={}", v.crf));
-            encoder.set_property("key-int-max", v.keyframe_interval as i32);
-            Ok(vec![encoder, make("h265parse")?])
-        }
-    }
-}
-
-fn encoder_threads() -> u32 {
-    std::thread::available_parallelism().map_or(0, |n| n.get() as u32)
-}
-
-fn muxer(profile: &Profile) -> Result<gst::Element, RenderError> {
-    match profile.container.format {
-        ContainerFormat::Mp4 => {
-            let mux = make("mp4mux")?;
-            mux.set_property("faststart", profile.container.faststart);
-            Ok(mux)
-        }
-        ContainerFormat::Mkv => make("matroskamux"),
-    }
-}
-
-/// The mixed sound track, encoded.
-fn add_audio(pipeline: &gst::Pipeline, job: &Job, mux: &gst::Element) -> Result<(), RenderError> {
-    let a = &job.profile.audio;
-    let source = make("filesrc")?;
-    source.set_property("location", job.mix);
-    let parse = make("wavparse")?;
-    let convert = make("audioconvert")?;
-    let resample = make("audioresample")?;
-    let caps = capsfilter(
-        &gst_audio::AudioCapsBuilder::new()
-            .rate(a.rate as i32)
-            .channels(a.channels as i32)
-            .build(),
-    )?;
-    let encoder = make("avenc_aac")?;
-    encoder.set_property("bitrate", a.bitrate as i32);
-    let queue = make("queue")?;
-    chain(
-        pipeline,
-        &[
-            &source, &parse, &convert, &resample, &caps, &encoder, &queue,
-        ],
-    )?;
-    queue
-        .link(mux)
-        .map_err(|e| pipeline::internal(format!("audio into the muxer: {e}")))
 }
 
 /// The size of a video file, for cropping it to the frame's shape.

@@ -8,6 +8,7 @@
 pub mod audio;
 pub mod cache;
 pub mod card;
+pub mod encode;
 pub mod error;
 pub mod graph;
 pub mod image_header;
@@ -15,6 +16,7 @@ pub mod loudness;
 pub mod pipeline;
 pub mod probe;
 pub mod profile;
+pub mod transitions;
 pub mod visuals;
 pub mod voice;
 pub mod wav;

@@ -6,7 +6,8 @@
 //! instead of stepping a pixel at a time. `fit=contain-blur` shows the whole picture over a
 //! blurred, darkened fill instead of cropping it (for putting 16:9 stills in a 9:16 frame).
 //! `shift-x` is controllable: a transition can slide the sampled window while the pad that shows
-//! it moves the other way, which holds the picture still under a wipe.
+//! it moves the other way, which holds the picture still under a wipe. `timestamp-offset` places
+//! the shot on a timeline (its first frame's timestamp), so a compositor needs no pad offsets.
 //!
 //! ```text
 //! gst-launch-1.0 filesrc location=photo.jpg ! decodebin ! videoconvert ! \
@@ -21,6 +22,7 @@ pub mod camera;
 mod imp;
 pub mod resample;
 mod resample_simd;
+mod still;
 
 glib::wrapper! {
     pub struct KenBurns(ObjectSubclass<imp::KenBurns>) @extends gst::Element, gst::Object;

@@ -1,0 +1,86 @@
+//! Encoders and muxers for a profile, and the sound track's branch into the muxer.
+
+use super::error::RenderError;
+use super::pipeline::{self, capsfilter, chain, make};
+use super::profile::{ContainerFormat, Profile, VideoCodec};
+use gst::prelude::*;
+use std::path::Path;
+
+pub fn video_encoder(profile: &Profile) -> Result<Vec<gst::Element>, RenderError> {
+    let v = &profile.video;
+    match v.codec {
+        VideoCodec::H264 => {
+            let encoder = make("x264enc")?;
+            encoder.set_property_from_str("speed-preset", &v.preset);
+            // Constant quality: x264's CRF.
+            encoder.set_property_from_str("pass", "qual");
+            encoder.set_property("quantizer", v.crf);
+            encoder.set_property("key-int-max", v.keyframe_interval);
+            encoder.set_property("vbv-buf-capacity", 0u32);
+            // One frame thread per core: x264's default of 1.5 per core buys no speed once the
+            // cores are busy, and every frame thread holds frames in memory.
+            encoder.set_property("threads", encoder_threads());
+            let caps = capsfilter(
+                &gst::Caps::builder("video/x-h264")
+                    .field("profile", "high")
+                    .build(),
+            )?;
+            Ok(vec![encoder, caps, make("h264parse")?])
+        }
+        VideoCodec::H265 => {
+            let encoder = make("x265enc")?;
+            encoder.set_property_from_str("speed-preset", &v.preset);
+            encoder.set_property("option-string", format!("crf={}", v.crf));
+            encoder.set_property("key-int-max", v.keyframe_interval as i32);
+            Ok(vec![encoder, make("h265parse")?])
+        }
+    }
+}
+
+fn encoder_threads() -> u32 {
+    std::thread::available_parallelism().map_or(0, |n| n.get() as u32)
+}
+
+pub fn muxer(profile: &Profile) -> Result<gst::Element, RenderError> {
+    match profile.container.format {
+        ContainerFormat::Mp4 => {
+            let mux = make("mp4mux")?;
+            mux.set_property("faststart", profile.container.faststart);
+            Ok(mux)
+        }
+        ContainerFormat::Mkv => make("matroskamux"),
+    }
+}
+
+/// The mixed sound track at `mix`, encoded into `mux`.
+pub fn add_audio(
+    pipeline: &gst::Pipeline,
+    profile: &Profile,
+    mix: &Path,
+    mux: &gst::Element,
+) -> Result<(), RenderError> {
+    let a = &profile.audio;
+    let source = make("filesrc")?;
+    source.set_property("location", mix);
+    let parse = make("wavparse")?;
+    let convert = make("audioconvert")?;
+    let resample = make("audioresample")?;
+    let caps = capsfilter(
+        &gst_audio::AudioCapsBuilder::new()
+            .rate(a.rate as i32)
+            .channels(a.channels as i32)
+            .build(),
+    )?;
+    let encoder = make("avenc_aac")?;
+    encoder.set_property("bitrate", a.bitrate as i32);
+    let queue = make("queue")?;
+    chain(
+        pipeline,
+        &[
+            &source, &parse, &convert, &resample, &caps, &encoder, &queue,
+        ],
+    )?;
+    queue
+        .link(mux)
+        .map_err(|e| pipeline::internal(format!("audio into the muxer: {e}")))
+}
