@@ -14,13 +14,19 @@
 //! gst-launch-1.0 reelmusic mood=sad key=Am seed=3 duration=30000000000 ! audioconvert ! wavenc ! filesink location=bed.wav
 //! ```
 //!
-//! The synthesis itself lives in [`synth`], free of GStreamer.
+//! The synthesis itself lives in [`synth`] and the modules it re-exports from, free of GStreamer.
 
 use gst::glib;
 use gst::prelude::*;
 
+mod compose;
 mod imp;
+mod instruments;
+mod profile;
+mod render;
+mod rng;
 pub mod synth;
+mod theory;
 
 glib::wrapper! {
     /// The `reelmusic` element.
