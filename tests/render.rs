@@ -304,3 +304,37 @@ fn the_example_edit_spec_renders_as_written() {
         "music alone is normalised too: {lufs:.2}"
     );
 }
+
+#[test]
+fn video_clips_play_from_their_in_point_for_their_duration() {
+    let dir = tempfile::tempdir().unwrap();
+    write_ramp_video(&dir.path().join("ramp.mp4"), 320, 240, 120);
+    let spec = dir.path().join("video.json");
+    std::fs::write(
+        &spec,
+        r##"{"clips": [
+            {"source": {"kind": "card", "title": "", "background": {"kind": "solid", "color": "#000000"}}, "duration": 1.0},
+            {"source": {"kind": "video", "path": "ramp.mp4", "in_s": 1.0}, "duration": 2.0},
+            {"source": {"kind": "card", "title": "", "background": {"kind": "solid", "color": "#000000"}}, "duration": 1.0}
+        ]}"##,
+    )
+    .unwrap();
+    let report = render(&spec, &["preview-480p"], dir.path());
+    let out = &report.outputs[0].path;
+    assert!((probe::probe(out).unwrap().duration - 4.0).abs() <= 0.1);
+    let (w, h, frames) = luma_frames(out);
+    let centre =
+        |t: f64| f64::from(frame_at(&frames, t)[(h as usize / 2) * w as usize + w as usize / 2]);
+    // At 1.5 s the clip has played 0.5 s from its 1.0 s in point: source frame 45, grey 90.
+    // (Encoding and limited-range conversions move levels by a few steps.)
+    for (t, source_time) in [(1.5, 1.5), (2.5, 2.5)] {
+        let expected = 2.0 * source_time * 30.0;
+        assert!(
+            (centre(t) - expected).abs() < 12.0,
+            "at {t} s: grey {} for source {source_time} s",
+            centre(t)
+        );
+    }
+    // After its out point the black card is back.
+    assert!(centre(3.5) < 30.0);
+}
