@@ -34,6 +34,8 @@ demo: build
 test: setup
 	cargo fmt --all -- --check
 	cargo clippy --workspace --all-targets -- -D warnings
+	# Builds the plugin's shared object too, which the gst-inspect/gst-launch tests load.
+	cargo build --workspace
 	cargo test --workspace
 
 bench: build
