@@ -39,6 +39,7 @@ test: setup
 	cargo test --workspace
 
 bench: build
+	cargo bench --bench parse
 	bash bench/run.sh
 
 clean:

@@ -4,6 +4,7 @@ use anyhow::Result;
 use clap::{Parser, Subcommand};
 use indicatif::{ProgressBar, ProgressStyle};
 use reel::render::{self, profile, Cache, Output, Progress};
+use reel::script;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -29,9 +30,26 @@ enum Command {
         /// A fast low-resolution draft instead of the profiles.
         #[arg(long)]
         preview: bool,
+        /// For an ad brief: render this many different versions (-v1, -v2, ...).
+        #[arg(long, value_name = "N")]
+        variations: Option<u32>,
+        /// Have the narrator read each scene's action, not only show it.
+        #[arg(long)]
+        narrate_action: bool,
         /// No progress bar.
         #[arg(short, long)]
         quiet: bool,
+    },
+    /// Read a script and print its outline (scenes, characters, lines, estimated lengths).
+    Parse {
+        /// A plain script, Fountain screenplay (.fountain) or Markdown outline (.md).
+        input: PathBuf,
+        /// Print the project as JSON instead.
+        #[arg(long)]
+        json: bool,
+        /// Show the outline with the action read by the narrator.
+        #[arg(long)]
+        narrate_action: bool,
     },
     /// List the built-in export profiles.
     Profiles,
@@ -73,8 +91,23 @@ fn run(cli: Cli) -> Result<()> {
             output,
             profiles,
             preview,
+            variations,
+            narrate_action,
             quiet,
-        } => render_command(input, output, profiles, preview, quiet),
+        } => render_command(
+            input,
+            output,
+            profiles,
+            preview,
+            variations,
+            narrate_action,
+            quiet,
+        ),
+        Command::Parse {
+            input,
+            json,
+            narrate_action,
+        } => parse_command(&input, json, narrate_action),
         Command::Profiles => {
             for name in profile::names() {
                 let p = profile::find(name)?;
@@ -85,25 +118,60 @@ fn run(cli: Cli) -> Result<()> {
     }
 }
 
+fn parse_command(input: &std::path::Path, json: bool, narrate_action: bool) -> Result<()> {
+    let bytes = std::fs::read(input).map_err(|e| anyhow::anyhow!("{}: {e}", input.display()))?;
+    let text = String::from_utf8(bytes)
+        .map_err(|_| anyhow::anyhow!("{}: not UTF-8 text", input.display()))?;
+    let mut parsed = script::parse(&text, input)?;
+    if narrate_action {
+        parsed.project.narrate_action();
+    }
+    if json {
+        println!("{}", serde_json::to_string_pretty(&parsed.project)?);
+    } else {
+        print!(
+            "{}",
+            script::outline::outline(&parsed, script::Format::detect(&text, input))
+        );
+    }
+    Ok(())
+}
+
 fn render_command(
     input: PathBuf,
     output: PathBuf,
     names: Vec<String>,
     preview: bool,
+    variations: Option<u32>,
+    narrate_action: bool,
     quiet: bool,
 ) -> Result<()> {
-    let names = match (preview, names.is_empty()) {
-        (true, _) => vec![profile::PREVIEW.to_string()],
-        (false, true) => vec![profile::DEFAULT.to_string()],
-        (false, false) => names,
+    if !input.is_file() {
+        anyhow::bail!("{}: no such file", input.display());
+    }
+    let brief = read_brief(&input)?;
+    if variations.is_some() && brief.is_none() {
+        anyhow::bail!(
+            "{}: --variations applies to ad briefs only",
+            input.display()
+        );
+    }
+    let names = match (preview, names.is_empty(), &brief) {
+        (true, _, _) => vec![profile::PREVIEW.to_string()],
+        (false, false, _) => names,
+        (false, true, Some(b)) if !b.profiles.is_empty() => b.profiles.clone(),
+        (false, true, _) => vec![profile::DEFAULT.to_string()],
     };
     let profiles = names
         .iter()
         .map(|n| profile::find(n))
         .collect::<Result<Vec<_>, _>>()?;
-    if !input.is_file() {
-        anyhow::bail!("{}: no such file", input.display());
-    }
+    // Versions of an ad are numbered from 1; 0 renders the one version under the plain name.
+    let versions: Vec<u32> = match variations {
+        Some(n) if n > 0 => (1..=n).collect(),
+        Some(_) => anyhow::bail!("--variations must be at least 1"),
+        None => vec![0],
+    };
     let bar = if quiet {
         ProgressBar::hidden()
     } else {
@@ -116,25 +184,55 @@ fn render_command(
         .unwrap_or_else(|_| ProgressStyle::default_bar())
         .progress_chars("=> "),
     );
-    const SCALE: f64 = 1000.0;
-    let mut on_progress = |p: Progress| match p {
-        Progress::Stage { name, total } => {
-            bar.set_message(name);
-            bar.set_length((total * SCALE).max(1.0) as u64);
-            bar.set_position(0);
-            bar.reset_eta();
-        }
-        Progress::Advance(done) => bar.set_position((done * SCALE) as u64),
-    };
-    let result = render::render_file(
-        &input,
-        &profiles,
-        &Output::from_arg(&output),
-        &Cache::from_env(),
-        &mut on_progress,
-    );
-    bar.finish_and_clear();
-    let report = result?;
+    for version in versions {
+        const SCALE: f64 = 1000.0;
+        let mut on_progress = |p: Progress| match p {
+            Progress::Stage { name, total } => {
+                bar.set_message(if version > 0 {
+                    format!("v{version} {name}")
+                } else {
+                    name
+                });
+                bar.set_length((total * SCALE).max(1.0) as u64);
+                bar.set_position(0);
+                bar.reset_eta();
+            }
+            Progress::Advance(done) => bar.set_position((done * SCALE) as u64),
+        };
+        let options = render::Options {
+            variation: version,
+            narrate_action,
+        };
+        let result = render::render_file(
+            &input,
+            &profiles,
+            &Output::from_arg(&output),
+            &Cache::from_env(),
+            options,
+            &mut on_progress,
+        );
+        bar.finish_and_clear();
+        print_report(&input, &result?);
+    }
+    Ok(())
+}
+
+/// The brief in `input`, when it is one.
+fn read_brief(input: &std::path::Path) -> Result<Option<script::brief::Brief>> {
+    if !render::is_edit_file(input) {
+        return Ok(None);
+    }
+    let text =
+        std::fs::read_to_string(input).map_err(|e| anyhow::anyhow!("{}: {e}", input.display()))?;
+    if !script::brief::is_brief(&text, input) {
+        return Ok(None);
+    }
+    let brief = script::brief::parse(&text, input)
+        .map_err(|(line, message)| anyhow::anyhow!("{}:{line}: {message}", input.display()))?;
+    Ok(Some(brief))
+}
+
+fn print_report(input: &std::path::Path, report: &render::Report) {
     for warning in &report.warnings {
         eprintln!("warning: {}:{warning}", input.display());
     }
@@ -170,5 +268,4 @@ fn render_command(
             .map(|l| format!(", loudness {l:.1} LUFS"))
             .unwrap_or_default()
     );
-    Ok(())
 }

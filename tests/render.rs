@@ -338,3 +338,74 @@ fn video_clips_play_from_their_in_point_for_their_duration() {
     // After its out point the black card is back.
     assert!(centre(3.5) < 30.0);
 }
+
+#[test]
+fn an_ad_brief_becomes_distinct_thirty_second_versions() {
+    let dir = tempfile::tempdir().unwrap();
+    let brief = repo().join("examples/brief.toml");
+    let versions: Vec<_> = (1..=2)
+        .map(|v| render_version(&brief, &["preview-480p"], dir.path(), v))
+        .collect();
+    let mut subtitles = Vec::new();
+    for (v, report) in versions.iter().enumerate() {
+        let out = &report.outputs[0];
+        assert_eq!(
+            out.path,
+            dir.path()
+                .join(format!("out/brief-v{}-preview-480p.mp4", v + 1))
+        );
+        assert!(
+            (report.duration - 30.0).abs() < 1e-6,
+            "an ad lasts its brief's 30 s: {}",
+            report.duration
+        );
+        assert!((probe::probe(&out.path).unwrap().duration - 30.0).abs() <= 0.1);
+        subtitles.push(std::fs::read_to_string(out.path.with_extension("srt")).unwrap());
+    }
+    assert_ne!(subtitles[0], subtitles[1], "versions say different things");
+    assert!(subtitles
+        .iter()
+        .all(|s| s.contains("Order today at lumen.example")));
+}
+
+#[test]
+fn a_fountain_screenplay_renders_scene_by_scene_in_each_characters_voice() {
+    let dir = tempfile::tempdir().unwrap();
+    let screenplay = repo().join("tests/fixtures/fountain/the_last_lighthouse.fountain");
+    let text = std::fs::read_to_string(&screenplay).unwrap();
+    let project = reel::script::parse(&text, &screenplay).unwrap().project;
+    let lines: Vec<_> = project.scenes.iter().flat_map(|s| &s.lines).collect();
+
+    // Each character keeps one voice; different characters sound different.
+    for line in &lines {
+        assert_eq!(
+            project.voice_of(&line.character),
+            project.voice_of(&line.character)
+        );
+    }
+    let voices: std::collections::HashSet<_> =
+        project.characters.iter().map(|c| c.voice.clone()).collect();
+    assert_eq!(voices.len(), project.characters.len().min(6));
+
+    let report = render(&screenplay, &["preview-480p"], dir.path());
+    assert_eq!(
+        report.clips,
+        project.scenes.len(),
+        "one clip per scene heading"
+    );
+    assert_eq!(report.clips, 11);
+    let out = &report.outputs[0];
+    assert!((probe::probe(&out.path).unwrap().duration - report.duration).abs() <= 0.1);
+    // Every spoken line is captioned (long ones in more than one cue).
+    let srt = std::fs::read_to_string(out.path.with_extension("srt")).unwrap();
+    assert!(srt.matches(" --> ").count() >= lines.len());
+    for line in &lines {
+        let first_words: String = line
+            .text
+            .split_whitespace()
+            .take(2)
+            .collect::<Vec<_>>()
+            .join(" ");
+        assert!(srt.contains(&first_words), "no caption for {first_words:?}");
+    }
+}

@@ -3,10 +3,10 @@
 
 use super::captions;
 use super::timeline::{
-    AudioCue, AudioTrack, Caption, CaptionStyle, Clip, Curve, Motion, Music, MusicSource, Source,
-    Timeline, Transition, TransitionKind, View,
+    AudioCue, AudioTrack, Caption, CaptionStyle, Clip, Motion, Music, MusicSource, Source,
+    Timeline, Transition, TransitionKind,
 };
-use crate::project::Project;
+use crate::project::{Project, Style};
 use std::path::PathBuf;
 
 /// A spoken line rendered to audio.
@@ -16,11 +16,6 @@ pub struct Speech {
     pub duration: f64,
 }
 
-/// Default transition between scenes.
-const TRANSITION: Transition = Transition {
-    kind: TransitionKind::Dissolve,
-    duration: 0.5,
-};
 /// Silence after a scene is fully on screen before its first line.
 const LEAD: f64 = 0.3;
 /// Pause between two lines of one scene.
@@ -32,6 +27,7 @@ const MIN_SCENE: f64 = 3.0;
 
 /// `speech[s][l]` is line `l` of scene `s`; `visuals[s]` what scene `s` shows.
 pub fn timeline(project: &Project, speech: &[Vec<Speech>], visuals: Vec<Source>) -> Timeline {
+    let style = &project.style;
     let mut clips = Vec::new();
     let mut captions = Vec::new();
     let mut voice = Vec::new();
@@ -39,11 +35,7 @@ pub fn timeline(project: &Project, speech: &[Vec<Speech>], visuals: Vec<Source>)
     for (index, ((scene, lines), source)) in
         project.scenes.iter().zip(speech).zip(visuals).enumerate()
     {
-        let transition = if index == 0 {
-            Transition::default()
-        } else {
-            scene.transition.map_or(TRANSITION, transition_of)
-        };
+        let transition = transition_in(style, index, scene.transition);
         let start_of_scene = (start - transition.duration).max(0.0);
         let mut at = start_of_scene + transition.duration + LEAD;
         for (line, spoken) in scene.lines.iter().zip(lines) {
@@ -55,13 +47,10 @@ pub fn timeline(project: &Project, speech: &[Vec<Speech>], visuals: Vec<Source>)
             captions.extend(captions::for_line(&line.text, at, at + spoken.duration));
             at += spoken.duration + GAP;
         }
-        let needed = if lines.is_empty() {
-            MIN_SCENE
-        } else {
-            at - GAP + TAIL - start_of_scene
-        };
+        let spoken: Vec<f64> = lines.iter().map(|s| s.duration).collect();
+        let needed = scene_length(&spoken, transition.duration);
         let duration = scene.duration.unwrap_or(0.0).max(needed);
-        let motion = scene.motion.unwrap_or_else(|| alternate_zoom(index));
+        let motion = scene.motion.unwrap_or_else(|| style_motion(style, index));
         clips.push(Clip {
             source,
             duration,
@@ -80,10 +69,10 @@ pub fn timeline(project: &Project, speech: &[Vec<Speech>], visuals: Vec<Source>)
             voice,
             music: Some(Music {
                 source: MusicSource::Generated {
-                    mood: "calm".into(),
-                    tempo: 96.0,
-                    key: "C".into(),
-                    seed: seed_of(&project.title),
+                    mood: style.music_mood.clone(),
+                    tempo: style.music_tempo,
+                    key: style.music_key.clone(),
+                    seed: style.seed ^ seed_of(&project.title),
                 },
                 gain_db: -18.0,
             }),
@@ -92,34 +81,39 @@ pub fn timeline(project: &Project, speech: &[Vec<Speech>], visuals: Vec<Source>)
     }
 }
 
-fn transition_of(kind: TransitionKind) -> Transition {
+/// How long a scene must last for its lines (`seconds` each) to be spoken after a transition
+/// of `transition_in` seconds: a lead, the lines with pauses between them, and a tail.
+pub fn scene_length(seconds: &[f64], transition_in: f64) -> f64 {
+    if seconds.is_empty() {
+        return MIN_SCENE;
+    }
+    let speech: f64 = seconds.iter().sum::<f64>() + GAP * (seconds.len() - 1) as f64;
+    transition_in + LEAD + speech + TAIL
+}
+
+/// The transition scene `index` comes in with: the one it names, else the style's.
+pub fn transition_in(style: &Style, index: usize, named: Option<TransitionKind>) -> Transition {
+    let kind = match (index, named) {
+        (0, _) => return Transition::default(),
+        (_, Some(kind)) => kind,
+        (_, None) => style.transition,
+    };
     let duration = if kind == TransitionKind::Cut {
         0.0
     } else {
-        TRANSITION.duration
+        style.transition_seconds
     };
     Transition { kind, duration }
 }
 
-/// Gentle zoom in, then out, so consecutive stills do not all move alike.
-fn alternate_zoom(index: usize) -> Motion {
-    let (wide, close) = (
-        View::default(),
-        View {
-            zoom: 1.12,
-            ..View::default()
-        },
-    );
-    let (from, to) = if index.is_multiple_of(2) {
-        (wide, close)
-    } else {
-        (close, wide)
-    };
-    Motion {
-        from,
-        to,
-        curve: Curve::Linear,
-    }
+/// The style's camera moves in turn, so consecutive stills do not all move alike.
+fn style_motion(style: &Style, index: usize) -> Motion {
+    let name = style
+        .motions
+        .get(index % style.motions.len().max(1))
+        .map_or("none", String::as_str);
+    // A bad name in a style is its author's mistake: hold the camera still.
+    Motion::preset(name).unwrap_or_default()
 }
 
 /// Captions never overlap: each ends by the time the next starts.

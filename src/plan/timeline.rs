@@ -164,6 +164,35 @@ impl Default for Motion {
     }
 }
 
+impl Motion {
+    /// A named camera move: `none`, `zoom-in`, `zoom-out`, `pan-left`, `pan-right`.
+    pub fn preset(name: &str) -> Result<Motion, String> {
+        let view = |zoom: f64, x: f64| View {
+            zoom,
+            x,
+            y: 0.5,
+            rotate: 0.0,
+        };
+        let (from, to) = match name.trim().to_ascii_lowercase().as_str() {
+            "none" | "still" => (view(1.0, 0.5), view(1.0, 0.5)),
+            "zoom-in" => (view(1.0, 0.5), view(1.12, 0.5)),
+            "zoom-out" => (view(1.12, 0.5), view(1.0, 0.5)),
+            "pan-left" => (view(1.15, 0.62), view(1.15, 0.38)),
+            "pan-right" => (view(1.15, 0.38), view(1.15, 0.62)),
+            other => {
+                return Err(format!(
+                    "unknown motion '{other}' (known: none, zoom-in, zoom-out, pan-left, pan-right)"
+                ))
+            }
+        };
+        Ok(Motion {
+            from,
+            to,
+            curve: Curve::EaseInOut,
+        })
+    }
+}
+
 /// What the camera sees: `zoom` 1.0 shows the whole image (cropped to the frame's aspect),
 /// 2.0 half of it; `x`, `y` the centre of the view as fractions of the image; `rotate` degrees.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]

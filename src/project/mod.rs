@@ -1,22 +1,76 @@
 //! Domain types: what a script says, before any timing or rendering decision. No I/O here.
 
-use crate::plan::timeline::{Motion, TransitionKind};
+use crate::plan::timeline::{Color, Motion, TransitionKind};
 use serde::{Deserialize, Serialize};
 use std::path::PathBuf;
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct Project {
     pub title: String,
     pub scenes: Vec<Scene>,
     /// Speaking characters in order of first appearance, each with a stable voice.
     pub characters: Vec<Character>,
+    /// How the video looks and sounds where scenes do not say.
+    #[serde(default)]
+    pub style: Style,
+    /// Whether action text is read aloud (by the narrator) or only shown on screen.
+    #[serde(default)]
+    pub narrate_action: bool,
 }
 
+/// The look and sound of a project: title-card palette, camera, transitions, music.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Style {
+    /// Title-card gradients (from, to), taken in turn.
+    pub palette: Vec<(Color, Color)>,
+    pub text_color: Color,
+    /// Camera moves used in turn where a scene names none (`zoom-in`, `pan-left`, ...).
+    pub motions: Vec<String>,
+    /// How scenes come in where they name no transition.
+    pub transition: TransitionKind,
+    pub transition_seconds: f64,
+    pub music_mood: String,
+    pub music_tempo: f64,
+    pub music_key: String,
+    /// Seed of the music and any other varied choice.
+    pub seed: u64,
+}
+
+impl Default for Style {
+    fn default() -> Self {
+        Style {
+            palette: vec![
+                (Color::rgb(0x1d, 0x26, 0x3b), Color::rgb(0x41, 0x5a, 0x77)),
+                (Color::rgb(0x3a, 0x1c, 0x32), Color::rgb(0x8a, 0x3b, 0x4e)),
+                (Color::rgb(0x12, 0x33, 0x2b), Color::rgb(0x2f, 0x6f, 0x5e)),
+                (Color::rgb(0x2b, 0x22, 0x12), Color::rgb(0x8c, 0x64, 0x2a)),
+            ],
+            text_color: Color::rgb(0xf5, 0xf5, 0xf0),
+            motions: vec!["zoom-in".into(), "zoom-out".into()],
+            transition: TransitionKind::Dissolve,
+            transition_seconds: 0.5,
+            music_mood: "calm".into(),
+            music_tempo: 96.0,
+            music_key: "C".into(),
+            seed: 0,
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct Scene {
-    /// The number the script gave the scene.
+    /// The scene's place in the script, from 1 (or the number the script gave it).
     pub number: u32,
-    /// What the scene shows, in the writer's words.
+    /// The heading as written (`INT. LIGHTHOUSE - NIGHT`); empty where the format has none.
+    #[serde(default)]
+    pub heading: String,
+    /// Where it happens (`LIGHTHOUSE`), from the heading.
+    #[serde(default)]
+    pub location: String,
+    /// When it happens (`NIGHT`), from the heading.
+    #[serde(default)]
+    pub time_of_day: String,
+    /// What the scene shows, in the writer's words (action text).
     pub description: String,
     pub lines: Vec<Line>,
     /// A picture for the scene; none means a title card with the description.
@@ -29,10 +83,19 @@ pub struct Scene {
     pub source_line: usize,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct Line {
     pub character: String,
+    /// How it is said (`(whispering)`), without the brackets.
+    #[serde(default)]
+    pub parenthetical: Option<String>,
+    /// A cue extension such as `V.O.`, `O.S.` or `CONT'D`, without the brackets.
+    #[serde(default)]
+    pub extension: Option<String>,
     pub text: String,
+    /// Spoken at the same time as the line before it (Fountain dual dialogue).
+    #[serde(default)]
+    pub dual: bool,
     pub source_line: usize,
 }
 
@@ -49,6 +112,9 @@ pub struct Voice {
     pub pitch: i32,
 }
 
+/// Who reads narration and action.
+pub const NARRATOR: &str = "NARRATOR";
+
 /// Voices handed out to characters in order of appearance; the narrator always gets the first.
 const VOICES: [(&str, i32); 6] = [
     ("en-us", 0),
@@ -60,6 +126,25 @@ const VOICES: [(&str, i32); 6] = [
 ];
 
 impl Project {
+    /// Has the narrator read each scene's action before its dialogue, and re-assigns voices.
+    pub fn narrate_action(&mut self) {
+        self.narrate_action = true;
+        for scene in &mut self.scenes {
+            let action = scene.description.trim();
+            // A plain scene's description doubles as its title; read it all the same.
+            if !action.is_empty() {
+                let line = Line {
+                    character: NARRATOR.into(),
+                    text: action.to_string(),
+                    source_line: scene.source_line,
+                    ..Line::default()
+                };
+                scene.lines.insert(0, line);
+            }
+        }
+        self.assign_voices();
+    }
+
     /// Gives every speaking character a voice, stable for the same script.
     pub fn assign_voices(&mut self) {
         let mut names: Vec<String> = Vec::new();
@@ -69,7 +154,7 @@ impl Project {
             }
         }
         // The narrator keeps the plainest voice wherever it first speaks.
-        if let Some(i) = names.iter().position(|n| n == "NARRATOR") {
+        if let Some(i) = names.iter().position(|n| n == NARRATOR) {
             let narrator = names.remove(i);
             names.insert(0, narrator);
         }
@@ -98,5 +183,37 @@ impl Project {
                 name: VOICES[0].0.into(),
                 pitch: VOICES[0].1,
             })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn narrated_action_comes_before_the_dialogue_in_the_narrators_voice() {
+        let mut project = Project {
+            scenes: vec![Scene {
+                description: "Rain on the glass.".into(),
+                lines: vec![Line {
+                    character: "ADA".into(),
+                    text: "Listen.".into(),
+                    ..Line::default()
+                }],
+                ..Scene::default()
+            }],
+            ..Project::default()
+        };
+        project.assign_voices();
+        project.narrate_action();
+        let lines = &project.scenes[0].lines;
+        assert_eq!(
+            (lines[0].character.as_str(), lines[0].text.as_str()),
+            (NARRATOR, "Rain on the glass.")
+        );
+        assert_eq!(lines[1].character, "ADA");
+        assert_eq!(project.characters[0].name, NARRATOR);
+        assert_eq!(project.voice_of(NARRATOR).name, "en-us");
+        assert!(project.narrate_action);
     }
 }

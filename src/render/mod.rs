@@ -23,7 +23,8 @@ pub mod wav;
 
 use crate::plan::timeline::{Source, Timeline};
 use crate::plan::{captions, from_project, spec};
-use crate::script::{self, Warning};
+use crate::project::Project;
+use crate::script::{self, brief, ScriptError, Warning};
 pub use cache::Cache;
 pub use error::RenderError;
 use graph::ClipMedia;
@@ -49,15 +50,22 @@ impl Output {
         }
     }
 
-    fn path_for(&self, input: &Path, profile: &Profile, single: bool) -> PathBuf {
+    /// Where `profile`'s file of `input` goes; `variation` (when not 0) adds `-v<n>`.
+    fn path_for(&self, input: &Path, profile: &Profile, single: bool, variation: u32) -> PathBuf {
         let ext = profile.container.format.extension();
         let stem = |p: &Path| {
-            p.file_stem()
+            let stem = p
+                .file_stem()
                 .map(|s| s.to_string_lossy().into_owned())
-                .unwrap_or_else(|| "reel".into())
+                .unwrap_or_else(|| "reel".into());
+            if variation > 0 {
+                format!("{stem}-v{variation}")
+            } else {
+                stem
+            }
         };
         match self {
-            Output::File(file) if single => file.with_extension(ext),
+            Output::File(file) if single => file.with_file_name(format!("{}.{ext}", stem(file))),
             Output::File(file) => {
                 file.with_file_name(format!("{}-{}.{ext}", stem(file), profile.name))
             }
@@ -91,6 +99,8 @@ pub struct Report {
     pub warnings: Vec<Warning>,
     /// Length of the timeline, seconds.
     pub duration: f64,
+    /// Clips on the timeline (one per scene for scripts).
+    pub clips: usize,
     /// Integrated loudness of the sound track, LUFS.
     pub loudness: Option<f64>,
     pub elapsed: Duration,
@@ -103,16 +113,46 @@ struct Planned {
     warnings: Vec<Warning>,
 }
 
+/// Whether `input` is read as an edit spec or brief (by extension) rather than a script.
+pub fn is_edit_file(input: &Path) -> bool {
+    spec::is_spec(input)
+}
+
+/// Choices about how a script becomes a video.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Options {
+    /// Which version of an ad brief (from 1; 0 renders a brief's first version under the plain
+    /// name); other inputs ignore it.
+    pub variation: u32,
+    /// Read each scene's action aloud instead of only showing it.
+    pub narrate_action: bool,
+}
+
+/// Renders `input` to every profile.
 pub fn render_file(
     input: &Path,
     profiles: &[Profile],
     output: &Output,
     cache: &Cache,
+    options: Options,
     progress: &mut dyn FnMut(Progress),
 ) -> Result<Report, RenderError> {
+    let variation = options.variation;
     let started = Instant::now();
     pipeline::init()?;
-    let planned = if spec::is_spec(input) {
+    let text = read_text(input)?;
+    let planned = if spec::is_spec(input) && brief::is_brief(&text, input) {
+        let error = |(line, message)| ScriptError {
+            file: input.to_path_buf(),
+            line,
+            message,
+        };
+        let brief = brief::parse(&text, input).map_err(error)?;
+        let dir = input.parent().unwrap_or(Path::new("."));
+        let mut project = brief::expand(&brief, variation.max(1), dir).map_err(error)?;
+        project.assign_voices();
+        plan_project(input, project, Vec::new(), cache, progress)?
+    } else if spec::is_spec(input) {
         let timeline = spec::load(input)?;
         let places = (0..timeline.clips.len())
             .map(|i| format!("{}: clips[{i}]: ", input.display()))
@@ -123,7 +163,11 @@ pub fn render_file(
             warnings: Vec::new(),
         }
     } else {
-        plan_script(input, cache, progress)?
+        let mut parsed = script::parse(&text, input)?;
+        if options.narrate_action {
+            parsed.project.narrate_action();
+        }
+        plan_project(input, parsed.project, parsed.warnings, cache, progress)?
     };
     let timeline = &planned.timeline;
     check_media(timeline, &planned.places)?;
@@ -138,7 +182,7 @@ pub fn render_file(
 
     let mut outputs = Vec::new();
     for profile in profiles {
-        let path = output.path_for(input, profile, profiles.len() == 1);
+        let path = output.path_for(input, profile, profiles.len() == 1, variation);
         outputs.push(render_profile(
             &planned, profile, &mix.path, &path, cache, progress,
         )?);
@@ -147,24 +191,29 @@ pub fn render_file(
         outputs,
         warnings: planned.warnings,
         duration,
+        clips: timeline.clips.len(),
         loudness: mix.loudness,
         elapsed: started.elapsed(),
     })
 }
 
-/// Script → project → speech → timeline.
-fn plan_script(
+fn read_text(input: &Path) -> Result<String, RenderError> {
+    let bytes = std::fs::read(input).map_err(|e| RenderError::io(input, e))?;
+    String::from_utf8(bytes).map_err(|e| RenderError::Input {
+        path: input.to_path_buf(),
+        message: format!("not UTF-8 text (byte {})", e.utf8_error().valid_up_to()),
+    })
+}
+
+/// Project → speech → visuals → timeline.
+fn plan_project(
     input: &Path,
+    project: Project,
+    warnings: Vec<Warning>,
     cache: &Cache,
     progress: &mut dyn FnMut(Progress),
 ) -> Result<Planned, RenderError> {
-    let bytes = std::fs::read(input).map_err(|e| RenderError::io(input, e))?;
-    let text = String::from_utf8(bytes).map_err(|e| RenderError::Input {
-        path: input.to_path_buf(),
-        message: format!("not UTF-8 text (byte {})", e.utf8_error().valid_up_to()),
-    })?;
-    let parsed = script::parse(&text, input)?;
-    let project = &parsed.project;
+    let project = &project;
     let lines: usize = project.scenes.iter().map(|s| s.lines.len()).sum();
     progress(Progress::Stage {
         name: "voice".into(),
@@ -193,7 +242,7 @@ fn plan_script(
         .scenes
         .iter()
         .enumerate()
-        .map(|(i, s)| visuals::for_scene(s, i, dir))
+        .map(|(i, s)| visuals::for_scene(s, i, &project.style, dir))
         .collect();
     let timeline = from_project::timeline(project, &speech, visuals);
     let places = project
@@ -211,7 +260,7 @@ fn plan_script(
     Ok(Planned {
         timeline,
         places,
-        warnings: parsed.warnings,
+        warnings,
     })
 }
 

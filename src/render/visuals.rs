@@ -1,40 +1,47 @@
 //! What each scene shows: the image the script names, an image whose file name matches the
 //! scene's description, or a title card with the description.
 
-use crate::plan::timeline::{Background, Color, Source};
-use crate::project::Scene;
+use crate::plan::timeline::{Background, Source};
+use crate::project::{Scene, Style};
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 
 const IMAGE_EXTENSIONS: [&str; 5] = ["png", "jpg", "jpeg", "webp", "bmp"];
 
-/// Card palettes, taken in turn so consecutive cards differ.
-const PALETTES: [(Color, Color); 4] = [
-    (Color::rgb(0x1d, 0x26, 0x3b), Color::rgb(0x41, 0x5a, 0x77)),
-    (Color::rgb(0x3a, 0x1c, 0x32), Color::rgb(0x8a, 0x3b, 0x4e)),
-    (Color::rgb(0x12, 0x33, 0x2b), Color::rgb(0x2f, 0x6f, 0x5e)),
-    (Color::rgb(0x2b, 0x22, 0x12), Color::rgb(0x8c, 0x64, 0x2a)),
-];
-
 /// `script_dir` is where images are looked for (itself and its `images/` folder).
-pub fn for_scene(scene: &Scene, index: usize, script_dir: &Path) -> Source {
+pub fn for_scene(scene: &Scene, index: usize, style: &Style, script_dir: &Path) -> Source {
     if let Some(path) = &scene.image {
         return Source::Image { path: path.clone() };
     }
     if let Some(path) = matching_image(&scene.description, script_dir) {
         return Source::Image { path };
     }
-    let (from, to) = PALETTES[index % PALETTES.len()];
-    Source::Card {
-        title: scene.description.clone(),
-        subtitle: String::new(),
-        background: Background::Gradient {
+    let background = match style.palette.get(index % style.palette.len().max(1)) {
+        Some(&(from, to)) => Background::Gradient {
             from,
             to,
             angle_deg: 35.0,
         },
-        text_color: Color::rgb(0xf5, 0xf5, 0xf0),
+        None => Background::default(),
+    };
+    // A screenplay scene shows where it is, with its first beat of action beneath; a plain or
+    // outline scene shows its description.
+    let (title, subtitle) = if scene.location.is_empty() {
+        (scene.description.clone(), String::new())
+    } else {
+        (scene.location.clone(), first_sentence(&scene.description))
+    };
+    Source::Card {
+        title,
+        subtitle,
+        background,
+        text_color: style.text_color,
     }
+}
+
+fn first_sentence(text: &str) -> String {
+    let end = text.find(". ").map_or(text.len(), |i| i + 1);
+    text[..end].trim().to_string()
 }
 
 fn words(text: &str) -> Vec<String> {

@@ -35,8 +35,15 @@ pub fn speak(text: &str, voice: &Voice, cache: &Cache) -> Result<Speech, RenderE
     })
 }
 
+/// espeak-ng is one engine per process and not re-entrant: two `espeak` elements working at
+/// once fail to negotiate or garble each other, so speech is made one line at a time.
+static ENGINE: Mutex<()> = Mutex::new(());
+
 fn synthesize(text: &str, voice: &Voice) -> Result<Vec<f32>, RenderError> {
     pipeline::init()?;
+    let _engine = ENGINE
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner());
     let pipeline = gst::Pipeline::new();
     let tts = make("espeak")?;
     tts.set_property("text", text);

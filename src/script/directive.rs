@@ -1,6 +1,6 @@
 //! `[[key: value]]` notes that steer the video from inside a script.
 
-use crate::plan::timeline::{Curve, Motion, TransitionKind, View};
+use crate::plan::timeline::{Motion, TransitionKind};
 use std::path::PathBuf;
 
 #[derive(Debug, Clone, PartialEq)]
@@ -68,31 +68,9 @@ fn parse_seconds(value: &str) -> Result<f64, String> {
     }
 }
 
-/// Named camera moves.
+/// Named camera moves (see [`Motion::preset`]).
 pub fn motion(name: &str) -> Result<Motion, String> {
-    let view = |zoom: f64, x: f64| View {
-        zoom,
-        x,
-        y: 0.5,
-        rotate: 0.0,
-    };
-    let (from, to) = match name.trim().to_ascii_lowercase().as_str() {
-        "none" | "still" => (view(1.0, 0.5), view(1.0, 0.5)),
-        "zoom-in" => (view(1.0, 0.5), view(1.15, 0.5)),
-        "zoom-out" => (view(1.15, 0.5), view(1.0, 0.5)),
-        "pan-left" => (view(1.15, 0.62), view(1.15, 0.38)),
-        "pan-right" => (view(1.15, 0.38), view(1.15, 0.62)),
-        other => {
-            return Err(format!(
-                "unknown motion '{other}' (known: none, zoom-in, zoom-out, pan-left, pan-right)"
-            ))
-        }
-    };
-    Ok(Motion {
-        from,
-        to,
-        curve: Curve::EaseInOut,
-    })
+    Motion::preset(name)
 }
 
 fn transition(name: &str) -> Result<TransitionKind, String> {

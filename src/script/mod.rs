@@ -1,6 +1,11 @@
 //! Text in, [`Project`] out. One module per script format; this one picks which.
 
+pub mod brief;
 mod directive;
+pub mod estimate;
+mod fountain;
+mod markdown;
+pub mod outline;
 mod plain;
 
 use crate::project::Project;
@@ -38,8 +43,46 @@ pub struct Parsed {
     pub warnings: Vec<Warning>,
 }
 
+/// A scene heading (`INT.`, `EXT.`, `EST.`, `INT./EXT.`, `I/E`) at the start of some line.
+fn looks_like_screenplay(text: &str) -> bool {
+    text.lines().any(|line| {
+        let upper = line.trim_start().to_ascii_uppercase();
+        ["INT.", "EXT.", "EST.", "INT ", "EXT ", "INT/EXT", "I/E "]
+            .iter()
+            .any(|prefix| upper.starts_with(prefix))
+    })
+}
+
+/// The script formats reel reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    /// `Scene N: ...` paragraphs with `NAME: line` dialogue.
+    Plain,
+    /// Fountain 1.1 screenplays.
+    Fountain,
+    /// Markdown outlines: headings are scenes, paragraphs narration.
+    Markdown,
+}
+
+impl Format {
+    /// The format of `text` read from `file`: by extension, and otherwise by content (a
+    /// `Scene 1:` line means plain, an `INT.`/`EXT.` heading a screenplay).
+    pub fn detect(text: &str, file: &Path) -> Format {
+        let extension = file
+            .extension()
+            .and_then(|e| e.to_str())
+            .map(str::to_ascii_lowercase);
+        match extension.as_deref() {
+            Some("fountain" | "spmd") => Format::Fountain,
+            Some("md" | "markdown") => Format::Markdown,
+            _ if plain::looks_plain(text) || !looks_like_screenplay(text) => Format::Plain,
+            _ => Format::Fountain,
+        }
+    }
+}
+
 /// Parses `text`, read from `file` (named in errors; relative image paths resolve against its
-/// folder).
+/// folder), in the format its name and content show.
 pub fn parse(text: &str, file: &Path) -> Result<Parsed, ScriptError> {
     let error = |line: usize, message: String| ScriptError {
         file: file.to_path_buf(),
@@ -53,7 +96,12 @@ pub fn parse(text: &str, file: &Path) -> Result<Parsed, ScriptError> {
         ));
     }
     let base = file.parent().unwrap_or(Path::new("."));
-    let mut parsed = plain::parse(text, base).map_err(|(line, message)| error(line, message))?;
+    let parsed = match Format::detect(text, file) {
+        Format::Plain => plain::parse(text, base),
+        Format::Fountain => fountain::parse(text, base),
+        Format::Markdown => markdown::parse(text, base),
+    };
+    let mut parsed = parsed.map_err(|(line, message)| error(line, message))?;
     parsed.project.assign_voices();
     if parsed.project.title.is_empty() {
         parsed.project.title = file

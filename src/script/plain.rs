@@ -18,11 +18,7 @@ use std::path::Path;
 type Failure = (usize, String);
 
 pub fn parse(text: &str, base: &Path) -> Result<Parsed, Failure> {
-    let mut project = Project {
-        title: String::new(),
-        scenes: Vec::new(),
-        characters: Vec::new(),
-    };
+    let mut project = Project::default();
     let mut warnings = Vec::new();
     // Whether the last text line was a cue (so a plain line continues it).
     let mut in_cue = false;
@@ -40,12 +36,8 @@ pub fn parse(text: &str, base: &Path) -> Result<Parsed, Failure> {
             project.scenes.push(Scene {
                 number: scene_number,
                 description: description.to_string(),
-                lines: Vec::new(),
-                image: None,
-                duration: None,
-                motion: None,
-                transition: None,
                 source_line: number,
+                ..Scene::default()
             });
             in_cue = false;
         } else if let Some(scene) = project.scenes.last_mut() {
@@ -56,6 +48,7 @@ pub fn parse(text: &str, base: &Path) -> Result<Parsed, Failure> {
                     character: character.to_string(),
                     text: spoken.to_string(),
                     source_line: number,
+                    ..Line::default()
                 });
                 in_cue = true;
             } else if let (true, Some(last)) = (in_cue, scene.lines.last_mut()) {
@@ -145,6 +138,11 @@ fn apply_note(
     Ok(())
 }
 
+/// Whether `text` has a `Scene N:` heading among its lines: the mark of a plain script.
+pub fn looks_plain(text: &str) -> bool {
+    text.lines().any(|line| scene_heading(line).is_some())
+}
+
 /// `Scene 12: text`, `scene 3 - text`, `SCENE 4.` -> (number, text).
 fn scene_heading(line: &str) -> Option<(u32, &str)> {
     let rest = strip_prefix_ignore_case(line.trim_start(), "scene")?;
@@ -164,7 +162,7 @@ fn scene_heading(line: &str) -> Option<(u32, &str)> {
 }
 
 /// `NAME: text` where NAME is upper case (letters, digits, spaces, `.`, `'`, `-`).
-fn cue(line: &str) -> Option<(&str, &str)> {
+pub fn cue(line: &str) -> Option<(&str, &str)> {
     let (name, text) = line.split_once(':')?;
     let name = name.trim();
     let valid = !name.is_empty()

@@ -17,6 +17,11 @@ pub fn repo() -> PathBuf {
 
 /// Renders `input` with the named profiles into `dir`, with a cache inside `dir`.
 pub fn render(input: &Path, profiles: &[&str], dir: &Path) -> Report {
+    render_version(input, profiles, dir, 0)
+}
+
+/// Renders version `variation` of `input` (an ad brief's variation; 0 for other inputs).
+pub fn render_version(input: &Path, profiles: &[&str], dir: &Path, variation: u32) -> Report {
     init();
     let profiles: Vec<_> = profiles
         .iter()
@@ -29,6 +34,10 @@ pub fn render(input: &Path, profiles: &[&str], dir: &Path) -> Report {
         &profiles,
         &Output::Folder(dir.join("out")),
         &cache,
+        render::Options {
+            variation,
+            ..Default::default()
+        },
         &mut |p| {
             if let Progress::Stage { name, .. } = p {
                 stages.push(name)

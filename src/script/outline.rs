@@ -1,0 +1,136 @@
+//! The readable outline `reel parse` prints: characters and their voices, then each scene with
+//! its estimated length and its lines.
+
+use super::estimate::{speech_seconds, WORDS_PER_MINUTE};
+use super::{Format, Parsed};
+use crate::plan::from_project::{scene_length, transition_in};
+use std::fmt::Write;
+
+/// Estimated seconds of each scene, as a render would plan them before measuring speech.
+pub fn scene_estimates(parsed: &Parsed) -> Vec<f64> {
+    parsed
+        .project
+        .scenes
+        .iter()
+        .enumerate()
+        .map(|(i, scene)| {
+            let lines: Vec<f64> = scene
+                .lines
+                .iter()
+                .map(|l| speech_seconds(&l.text, WORDS_PER_MINUTE))
+                .collect();
+            let transition = transition_in(&parsed.project.style, i, scene.transition).duration;
+            scene_length(&lines, transition).max(scene.duration.unwrap_or(0.0))
+        })
+        .collect()
+}
+
+pub fn outline(parsed: &Parsed, format: Format) -> String {
+    let project = &parsed.project;
+    let estimates = scene_estimates(parsed);
+    let overlaps: f64 = project
+        .scenes
+        .iter()
+        .enumerate()
+        .map(|(i, s)| transition_in(&project.style, i, s.transition).duration)
+        .sum();
+    let total = estimates.iter().sum::<f64>() - overlaps;
+    let format = match format {
+        Format::Plain => "plain script",
+        Format::Fountain => "Fountain screenplay",
+        Format::Markdown => "Markdown outline",
+    };
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "{}  ({format}; {} scenes, {} speaking characters, ~{total:.0} s)",
+        project.title,
+        project.scenes.len(),
+        project.characters.len()
+    );
+    if !project.characters.is_empty() {
+        let _ = writeln!(out, "\ncharacters:");
+        for c in &project.characters {
+            let lines = project
+                .scenes
+                .iter()
+                .flat_map(|s| &s.lines)
+                .filter(|l| l.character == c.name)
+                .count();
+            let _ = writeln!(
+                out,
+                "  {:<20} voice {} (pitch {:+}), {lines} line{}",
+                c.name,
+                c.voice.name,
+                c.voice.pitch,
+                if lines == 1 { "" } else { "s" }
+            );
+        }
+    }
+    for (scene, estimate) in project.scenes.iter().zip(&estimates) {
+        let title = if scene.heading.is_empty() {
+            &scene.description
+        } else {
+            &scene.heading
+        };
+        let _ = writeln!(
+            out,
+            "\nscene {} (line {}, ~{estimate:.1} s): {}",
+            scene.number,
+            scene.source_line,
+            short(title, 70)
+        );
+        if !scene.heading.is_empty() && !scene.description.is_empty() {
+            let _ = writeln!(out, "  {}", short(&scene.description, 76));
+        }
+        if let Some(image) = &scene.image {
+            let _ = writeln!(out, "  image: {}", image.display());
+        }
+        for line in &scene.lines {
+            let how = line
+                .parenthetical
+                .as_deref()
+                .map(|p| format!(" ({p})"))
+                .unwrap_or_default();
+            let _ = writeln!(out, "  {}{how}: {}", line.character, short(&line.text, 70));
+        }
+    }
+    for warning in &parsed.warnings {
+        let _ = writeln!(out, "\nwarning: {warning}");
+    }
+    out
+}
+
+fn short(text: &str, max: usize) -> String {
+    if text.chars().count() <= max {
+        return text.to_string();
+    }
+    let mut cut: String = text.chars().take(max - 1).collect();
+    cut.push('…');
+    cut
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::path::Path;
+
+    #[test]
+    fn outlines_characters_scenes_and_estimates() {
+        let parsed = crate::script::parse(
+            "Title: Walk\n\nScene 1: A hill at dawn.\nNARRATOR: It begins here, at the top.\nALICE: Hello.\n\nScene 2: Night.\n",
+            Path::new("walk.txt"),
+        )
+        .unwrap();
+        let text = outline(&parsed, Format::Plain);
+        assert!(
+            text.starts_with("Walk  (plain script; 2 scenes, 2 speaking characters, ~"),
+            "{text}"
+        );
+        assert!(text.contains("NARRATOR             voice en-us (pitch +0), 1 line"));
+        assert!(text.contains("scene 1 (line 3, ~"));
+        assert!(text.contains("  ALICE: Hello."));
+        let estimates = scene_estimates(&parsed);
+        assert!(estimates[0] > 2.0 && estimates[1] == 3.0, "{estimates:?}");
+    }
+}
