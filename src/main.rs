@@ -227,8 +227,8 @@ fn read_brief(input: &std::path::Path) -> Result<Option<script::brief::Brief>> {
     if !script::brief::is_brief(&text, input) {
         return Ok(None);
     }
-    let brief = script::brief::parse(&text, input)
-        .map_err(|(line, message)| anyhow::anyhow!("{}:{line}: {message}", input.display()))?;
+    let brief =
+        script::brief::parse(&text, input).map_err(|failure| failure.in_file(input, &text))?;
     Ok(Some(brief))
 }
 

@@ -51,16 +51,19 @@ fn bad_input_gets_one_clear_error_line_and_leaves_no_file() {
     std::fs::write(d.join("ok.txt"), "Scene 1: A quay at dawn.\n").unwrap();
 
     let cases: [(&[&str], &str); 7] = [
-        (&["render", "empty.txt"], "empty.txt:1: the script is empty"),
+        (
+            &["render", "empty.txt"],
+            "empty.txt:1:1: the script is empty",
+        ),
         (
             &["render", "missing.txt"],
-            "missing.txt:1: image gone.png does not exist",
+            "missing.txt:1:17: image gone.png does not exist",
         ),
         (
             &["render", "unreadable.txt"],
             "unreadable.txt:3: scene 1: image broken.png cannot be used",
         ),
-        (&["render", "zero.txt"], "zero.txt:3: scene 2 is empty"),
+        (&["render", "zero.txt"], "zero.txt:3:1: scene 2 is empty"),
         (
             &["render", "zero.json"],
             "zero.json: clips[0].duration is 0",

@@ -75,7 +75,8 @@ fn strip_position(e: &serde_json::Error) -> String {
     }
 }
 
-fn line_column(text: &str, offset: usize) -> (usize, usize) {
+/// 1-based line and column of byte `offset` in `text`.
+pub fn line_column(text: &str, offset: usize) -> (usize, usize) {
     let before = &text[..offset.min(text.len())];
     let line = before.matches('\n').count() + 1;
     let column = before.len() - before.rfind('\n').map_or(0, |i| i + 1) + 1;

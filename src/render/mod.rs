@@ -24,7 +24,7 @@ pub mod wav;
 use crate::plan::timeline::{Source, Timeline};
 use crate::plan::{captions, from_project, spec};
 use crate::project::Project;
-use crate::script::{self, brief, ScriptError, Warning};
+use crate::script::{self, brief, Failure, Warning};
 pub use cache::Cache;
 pub use error::RenderError;
 use graph::ClipMedia;
@@ -142,11 +142,7 @@ pub fn render_file(
     pipeline::init()?;
     let text = read_text(input)?;
     let planned = if spec::is_spec(input) && brief::is_brief(&text, input) {
-        let error = |(line, message)| ScriptError {
-            file: input.to_path_buf(),
-            line,
-            message,
-        };
+        let error = |failure: Failure| failure.in_file(input, &text);
         let brief = brief::parse(&text, input).map_err(error)?;
         let dir = input.parent().unwrap_or(Path::new("."));
         let mut project = brief::expand(&brief, variation.max(1), dir).map_err(error)?;

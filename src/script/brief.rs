@@ -3,6 +3,8 @@
 //! Each variation draws other templates, palettes and camera moves from its own seed.
 
 use super::estimate::{speech_seconds, WORDS_PER_MINUTE};
+use super::Failure;
+use crate::plan::spec::line_column;
 use crate::plan::timeline::{Color, TransitionKind};
 use crate::project::{Line, Project, Scene, Style};
 use serde::Deserialize;
@@ -59,44 +61,65 @@ pub fn is_brief(text: &str, file: &Path) -> bool {
 }
 
 /// Reads a brief; errors carry the line and what was expected.
-pub fn parse(text: &str, file: &Path) -> Result<Brief, (usize, String)> {
+pub fn parse(text: &str, file: &Path) -> Result<Brief, Failure> {
     let brief: Brief = if file.extension().and_then(|e| e.to_str()) == Some("json") {
-        serde_json::from_str(text).map_err(|e| (e.line(), e.to_string()))?
+        serde_json::from_str(text).map_err(|e| Failure::at(e.line(), e.column(), e.to_string()))?
     } else {
         toml::from_str(text).map_err(|e| {
-            let line = e.span().map_or(1, |s| {
-                text[..s.start.min(text.len())].matches('\n').count() + 1
-            });
-            (line, e.message().to_string())
+            let (line, column) = e
+                .span()
+                .map_or((1, 1), |span| line_column(text, span.start));
+            Failure::at(line, column, e.message())
         })?
     };
+    let at_key = |key: &str, message: String| Failure::line(key_line(text, key), message);
     if brief.product.trim().is_empty() {
-        return Err((1, "product: the brief names no product".into()));
+        return Err(at_key(
+            "product",
+            "product: the brief names no product".into(),
+        ));
     }
     if brief.call_to_action.trim().is_empty() {
-        return Err((1, "call_to_action: the brief needs a call to action".into()));
+        return Err(at_key(
+            "call_to_action",
+            "call_to_action: the brief needs a call to action".into(),
+        ));
     }
     if !(6.0..=180.0).contains(&brief.duration) {
-        return Err((
-            1,
+        return Err(at_key(
+            "duration",
             format!("duration {} s is outside 6..180 s", brief.duration),
         ));
     }
     Ok(brief)
 }
 
+/// The line where `key` is set (TOML `key =` or JSON `"key":`), else 1.
+fn key_line(text: &str, key: &str) -> usize {
+    let quoted = format!("\"{key}\"");
+    text.lines()
+        .position(|l| {
+            let l = l.trim_start();
+            l.starts_with(key) || l.starts_with(&quoted)
+        })
+        .map_or(1, |i| i + 1)
+}
+
 /// Share of the ad's length for hook, features, benefit and end card.
 const SHARES: [f64; 4] = [0.2, 0.35, 0.25, 0.2];
 
 /// The ad of variation `variation` (1-based; each differs) as a project.
-pub fn expand(brief: &Brief, variation: u32, base: &Path) -> Result<Project, (usize, String)> {
+pub fn expand(brief: &Brief, variation: u32, base: &Path) -> Result<Project, Failure> {
     let mut pick = Picker::new(u64::from(variation));
     let style = style_for(brief.style, &mut pick);
     let image = match &brief.image {
         Some(path) => {
             let path = base.join(path);
             if !path.is_file() {
-                return Err((1, format!("image {} does not exist", path.display())));
+                return Err(Failure::line(
+                    1,
+                    format!("image {} does not exist", path.display()),
+                ));
             }
             Some(path)
         }
@@ -400,21 +423,13 @@ call_to_action = "Order today at lumen.example"
 
     #[test]
     fn bad_briefs_name_the_problem() {
-        let err = parse(
-            "product = \"x\"\ncall_to_action = \"y\"\ncolour = 1\n",
-            Path::new("b.toml"),
-        )
-        .unwrap_err();
-        assert_eq!(err.0, 3);
-        assert!(err.1.contains("colour"), "{}", err.1);
-        assert!(parse("product = \"x\"\n", Path::new("b.toml"))
-            .unwrap_err()
-            .1
-            .contains("call_to_action"));
-        assert!(parse(
-            "product = \"x\"\ncall_to_action = \"y\"\nduration = 2\n",
-            Path::new("b.toml")
-        )
-        .is_err());
+        let text = "product = \"x\"\ncall_to_action = \"y\"\ncolour = 1\n";
+        let err = parse(text, Path::new("b.toml")).unwrap_err();
+        assert_eq!((err.line, err.column), (3, 1));
+        assert!(err.message.contains("colour"), "{}", err.message);
+        let missing = parse("product = \"x\"\n", Path::new("b.toml")).unwrap_err();
+        assert!(missing.message.contains("call_to_action"));
+        let text = "product = \"x\"\ncall_to_action = \"y\"\nduration = 2\n";
+        assert_eq!(parse(text, Path::new("b.toml")).unwrap_err().line, 3);
     }
 }

@@ -1,7 +1,9 @@
 //! `[[key: value]]` notes that steer the video from inside a script.
 
+use super::{Failure, Warning};
 use crate::plan::timeline::{Motion, TransitionKind};
-use std::path::PathBuf;
+use crate::project::Scene;
+use std::path::{Path, PathBuf};
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum Directive {
@@ -11,8 +13,15 @@ pub enum Directive {
     Transition(TransitionKind),
 }
 
-/// Finds every `[[...]]` note in `line`; returns the line without them and the notes' texts.
-pub fn split_notes(line: &str) -> (String, Vec<String>) {
+/// A `[[...]]` note and the 1-based column of its `[[`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Note {
+    pub column: usize,
+    pub text: String,
+}
+
+/// Finds every `[[...]]` note in `line`; returns the line without them and the notes.
+pub fn split_notes(line: &str) -> (String, Vec<Note>) {
     let mut rest = line;
     let mut text = String::new();
     let mut notes = Vec::new();
@@ -20,12 +29,51 @@ pub fn split_notes(line: &str) -> (String, Vec<String>) {
         let Some(close) = rest[open..].find("]]") else {
             break;
         };
+        let consumed = line.len() - rest.len() + open;
+        let column = line[..consumed].chars().count() + 1;
         text.push_str(&rest[..open]);
-        notes.push(rest[open + 2..open + close].trim().to_string());
+        notes.push(Note {
+            column,
+            text: rest[open + 2..open + close].trim().to_string(),
+        });
         rest = &rest[open + close + 2..];
     }
     text.push_str(rest);
     (text.trim().to_string(), notes)
+}
+
+/// Reads a note found on `line` as a directive: `None` for a writer's remark, and for an unknown
+/// key (after a warning); an unusable value is a failure pointing at the note.
+pub fn read(
+    note: &Note,
+    line: usize,
+    warnings: &mut Vec<Warning>,
+) -> Result<Option<Directive>, Failure> {
+    match parse(&note.text) {
+        Ok(directive) => Ok(directive),
+        Err(NoteError::Unknown(message)) => {
+            warnings.push(Warning { line, message });
+            Ok(None)
+        }
+        Err(NoteError::Invalid(message)) => Err(Failure::at(line, note.column, message)),
+    }
+}
+
+/// Applies a directive to `scene`; image paths resolve against `base` and must exist.
+pub fn apply(directive: Directive, base: &Path, scene: &mut Scene) -> Result<(), String> {
+    match directive {
+        Directive::Image(path) => {
+            let path = base.join(path);
+            if !path.is_file() {
+                return Err(format!("image {} does not exist", path.display()));
+            }
+            scene.image = Some(path);
+        }
+        Directive::Duration(seconds) => scene.duration = Some(seconds),
+        Directive::Motion(motion) => scene.motion = Some(motion),
+        Directive::Transition(kind) => scene.transition = Some(kind),
+    }
+    Ok(())
 }
 
 /// Why a note is not a usable directive.
@@ -92,7 +140,9 @@ mod tests {
     fn notes_are_lifted_out_of_the_line() {
         let (text, notes) = split_notes("A beach [[image: beach.jpg]] at dawn [[duration: 5s]]");
         assert_eq!(text, "A beach  at dawn");
-        assert_eq!(notes, vec!["image: beach.jpg", "duration: 5s"]);
+        let texts: Vec<&str> = notes.iter().map(|n| n.text.as_str()).collect();
+        assert_eq!(texts, vec!["image: beach.jpg", "duration: 5s"]);
+        assert_eq!((notes[0].column, notes[1].column), (9, 38));
     }
 
     #[test]

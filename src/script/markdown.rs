@@ -11,12 +11,10 @@
 //! ADA: The light never sleeps.
 //! ```
 
-use super::directive::{self, Directive, NoteError};
-use super::{plain, Parsed, Warning};
+use super::directive::{self, Note};
+use super::{plain, Failure, Parsed, Warning};
 use crate::project::{Line, Project, Scene, NARRATOR};
 use std::path::Path;
-
-type Failure = (usize, String);
 
 pub fn parse(text: &str, base: &Path) -> Result<Parsed, Failure> {
     let mut project = Project::default();
@@ -60,7 +58,10 @@ pub fn parse(text: &str, base: &Path) -> Result<Parsed, Failure> {
             let scene = current_scene(&mut project, number);
             let path = base.join(path);
             if !path.is_file() {
-                return Err((number, format!("image {} does not exist", path.display())));
+                return Err(Failure::line(
+                    number,
+                    format!("image {} does not exist", path.display()),
+                ));
             }
             scene.image = Some(path);
         } else if line.is_empty() {
@@ -82,9 +83,9 @@ pub fn parse(text: &str, base: &Path) -> Result<Parsed, Failure> {
     flush(&mut paragraph, &mut project);
 
     if project.scenes.is_empty() {
-        return Err((
+        return Err(Failure::line(
             1,
-            "nothing to show: expected headings like '# A quiet street' and paragraphs".into(),
+            "nothing to show: expected headings like '# A quiet street' and paragraphs",
         ));
     }
     Ok(Parsed { project, warnings })
@@ -179,35 +180,17 @@ fn flush(paragraph: &mut Option<(usize, String)>, project: &mut Project) {
 }
 
 fn apply_note(
-    note: &str,
+    note: &Note,
     line: usize,
     base: &Path,
     project: &mut Project,
     warnings: &mut Vec<Warning>,
 ) -> Result<(), Failure> {
-    let directive = match directive::parse(note) {
-        Ok(Some(d)) => d,
-        Ok(None) => return Ok(()),
-        Err(NoteError::Unknown(message)) => {
-            warnings.push(Warning { line, message });
-            return Ok(());
-        }
-        Err(NoteError::Invalid(message)) => return Err((line, message)),
+    let Some(directive) = directive::read(note, line, warnings)? else {
+        return Ok(());
     };
-    let scene = current_scene(project, line);
-    match directive {
-        Directive::Image(path) => {
-            let path = base.join(path);
-            if !path.is_file() {
-                return Err((line, format!("image {} does not exist", path.display())));
-            }
-            scene.image = Some(path);
-        }
-        Directive::Duration(seconds) => scene.duration = Some(seconds),
-        Directive::Motion(motion) => scene.motion = Some(motion),
-        Directive::Transition(kind) => scene.transition = Some(kind),
-    }
-    Ok(())
+    directive::apply(directive, base, current_scene(project, line))
+        .map_err(|message| Failure::at(line, note.column, message))
 }
 
 #[cfg(test)]
@@ -251,7 +234,7 @@ mod tests {
             .project;
         assert_eq!(p.scenes[0].image, Some(dir.path().join("a.png")));
         let err = parse("## One\n\n![](gone.png)\n", dir.path()).unwrap_err();
-        assert_eq!(err.0, 3);
+        assert_eq!(err.line, 3);
         // Text without headings is one narrated scene; only code is nothing to show.
         assert_eq!(
             parse("just text\n", dir.path())
@@ -261,6 +244,6 @@ mod tests {
                 .len(),
             1
         );
-        assert_eq!(parse("```\ncode\n```\n", dir.path()).unwrap_err().0, 1);
+        assert_eq!(parse("```\ncode\n```\n", dir.path()).unwrap_err().line, 1);
     }
 }

@@ -16,11 +16,57 @@ pub use directive::Directive;
 
 /// A problem at a place in a script file.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
-#[error("{file}:{line}: {message}")]
+#[error("{file}:{line}:{column}: {message}")]
 pub struct ScriptError {
     pub file: PathBuf,
     pub line: usize,
+    pub column: usize,
     pub message: String,
+}
+
+/// What a format reader reports: the problem and where (1-based; column 0 means "where the
+/// line's text starts", filled in by [`parse`]).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Failure {
+    pub line: usize,
+    pub column: usize,
+    pub message: String,
+}
+
+impl Failure {
+    pub fn at(line: usize, column: usize, message: impl Into<String>) -> Failure {
+        Failure {
+            line,
+            column,
+            message: message.into(),
+        }
+    }
+
+    /// A problem with a whole line.
+    pub fn line(line: usize, message: impl Into<String>) -> Failure {
+        Failure::at(line, 0, message)
+    }
+
+    /// The error to show for this failure in `file`, whose content is `text`.
+    pub fn in_file(self, file: &Path, text: &str) -> ScriptError {
+        let column = if self.column == 0 {
+            text_column(text, self.line)
+        } else {
+            self.column
+        };
+        ScriptError {
+            file: file.to_path_buf(),
+            line: self.line,
+            column,
+            message: self.message,
+        }
+    }
+}
+
+/// The column where line `line` of `text` starts having text (1-based).
+fn text_column(text: &str, line: usize) -> usize {
+    let content = text.lines().nth(line.saturating_sub(1)).unwrap_or("");
+    content.chars().take_while(|c| c.is_whitespace()).count() + 1
 }
 
 /// Something odd but not fatal, reported with its place.
@@ -84,24 +130,22 @@ impl Format {
 /// Parses `text`, read from `file` (named in errors; relative image paths resolve against its
 /// folder), in the format its name and content show.
 pub fn parse(text: &str, file: &Path) -> Result<Parsed, ScriptError> {
-    let error = |line: usize, message: String| ScriptError {
-        file: file.to_path_buf(),
-        line,
-        message,
-    };
+    let error = |failure: Failure| failure.in_file(file, text);
     if text.trim().is_empty() {
-        return Err(error(
+        return Err(error(Failure::line(
             1,
-            "the script is empty: expected scenes like 'Scene 1: ...'".into(),
-        ));
+            "the script is empty: expected scenes like 'Scene 1: ...'",
+        )));
     }
     let base = file.parent().unwrap_or(Path::new("."));
     let parsed = match Format::detect(text, file) {
         Format::Plain => plain::parse(text, base),
-        Format::Fountain => fountain::parse(text, base),
+        Format::Fountain => {
+            fountain::parse(text, base).map_err(|(line, message)| Failure::line(line, message))
+        }
         Format::Markdown => markdown::parse(text, base),
     };
-    let mut parsed = parsed.map_err(|(line, message)| error(line, message))?;
+    let mut parsed = parsed.map_err(error)?;
     parsed.project.assign_voices();
     if parsed.project.title.is_empty() {
         parsed.project.title = file

@@ -10,12 +10,10 @@
 //! A line that is not a cue continues the cue above it, or the scene's description after a
 //! blank line. `[[key: value]]` notes anywhere are directives (see `directive.rs`).
 
-use super::directive::{self, Directive, NoteError};
-use super::{Parsed, Warning};
+use super::directive::{self, Note};
+use super::{Failure, Parsed, Warning};
 use crate::project::{Line, Project, Scene};
 use std::path::Path;
-
-type Failure = (usize, String);
 
 pub fn parse(text: &str, base: &Path) -> Result<Parsed, Failure> {
     let mut project = Project::default();
@@ -59,7 +57,7 @@ pub fn parse(text: &str, base: &Path) -> Result<Parsed, Failure> {
         } else if let Some(title) = header(&line, "title") {
             project.title = title.to_string();
         } else if !line.is_empty() {
-            return Err((
+            return Err(Failure::line(
                 number,
                 format!(
                     "expected a scene heading like 'Scene 1: ...', found '{}'",
@@ -74,22 +72,22 @@ pub fn parse(text: &str, base: &Path) -> Result<Parsed, Failure> {
     }
 
     if project.scenes.is_empty() {
-        return Err((
+        return Err(Failure::line(
             1,
-            "no scenes found: expected lines like 'Scene 1: A quiet street'".into(),
+            "no scenes found: expected lines like 'Scene 1: A quiet street'",
         ));
     }
     for scene in &mut project.scenes {
         for line in &mut scene.lines {
             if line.text.is_empty() {
-                return Err((
+                return Err(Failure::line(
                     line.source_line,
                     format!("{} has nothing to say", line.character),
                 ));
             }
         }
         if scene.description.is_empty() && scene.lines.is_empty() && scene.image.is_none() {
-            return Err((
+            return Err(Failure::line(
                 scene.source_line,
                 format!(
                     "scene {} is empty: give it a description, an image or a line",
@@ -102,40 +100,22 @@ pub fn parse(text: &str, base: &Path) -> Result<Parsed, Failure> {
 }
 
 fn apply_note(
-    note: &str,
+    note: &Note,
     line: usize,
     base: &Path,
     project: &mut Project,
     warnings: &mut Vec<Warning>,
 ) -> Result<(), Failure> {
-    let directive = match directive::parse(note) {
-        Ok(Some(d)) => d,
-        Ok(None) => return Ok(()),
-        Err(NoteError::Unknown(message)) => {
-            warnings.push(Warning { line, message });
-            return Ok(());
-        }
-        Err(NoteError::Invalid(message)) => return Err((line, message)),
+    let Some(directive) = directive::read(note, line, warnings)? else {
+        return Ok(());
     };
+    let fail = |message: String| Failure::at(line, note.column, message);
     let Some(scene) = project.scenes.last_mut() else {
-        return Err((
-            line,
+        return Err(fail(
             "a directive before the first scene has no scene to apply to".into(),
         ));
     };
-    match directive {
-        Directive::Image(path) => {
-            let path = base.join(path);
-            if !path.is_file() {
-                return Err((line, format!("image {} does not exist", path.display())));
-            }
-            scene.image = Some(path);
-        }
-        Directive::Duration(seconds) => scene.duration = Some(seconds),
-        Directive::Motion(motion) => scene.motion = Some(motion),
-        Directive::Transition(kind) => scene.transition = Some(kind),
-    }
-    Ok(())
+    directive::apply(directive, base, scene).map_err(fail)
 }
 
 /// Whether `text` has a `Scene N:` heading among its lines: the mark of a plain script.
@@ -236,14 +216,17 @@ mod tests {
 
     #[test]
     fn errors_name_the_line() {
-        assert_eq!(parse("hello\nScene 1: x", Path::new(".")).unwrap_err().0, 1);
+        assert_eq!(
+            parse("hello\nScene 1: x", Path::new(".")).unwrap_err().line,
+            1
+        );
         let err = parse("Scene 1: a\n\nScene 2:\n\nScene 3: c", Path::new(".")).unwrap_err();
-        assert_eq!(err.0, 3);
-        assert!(err.1.contains("scene 2 is empty"));
+        assert_eq!(err.line, 3);
+        assert!(err.message.contains("scene 2 is empty"));
         let err = parse("Scene 1: a [[image: nope.png]]", Path::new(".")).unwrap_err();
-        assert!(err.1.contains("nope.png does not exist"));
+        assert!(err.message.contains("nope.png does not exist"));
         let err = parse("Scene 1: a [[duration: 0s]]", Path::new(".")).unwrap_err();
-        assert!(err.1.contains("above zero"), "{}", err.1);
+        assert!(err.message.contains("above zero"), "{}", err.message);
     }
 
     #[test]

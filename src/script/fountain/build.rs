@@ -6,7 +6,7 @@ use super::lines::{Classified, Kind};
 use super::spans::Note;
 use crate::plan::timeline::TransitionKind;
 use crate::project::{Line, Project, Scene};
-use crate::script::directive::{self, Directive, NoteError};
+use crate::script::directive::{self, NoteError};
 use crate::script::Warning;
 use std::path::Path;
 
@@ -239,21 +239,6 @@ impl<'a> Builder<'a> {
         self.apply_pending()?;
         let base = self.base;
         let scene = self.scene(note.line);
-        match directive {
-            Directive::Image(path) => {
-                let path = base.join(path);
-                if !path.is_file() {
-                    return Err((
-                        note.line,
-                        format!("image {} does not exist", path.display()),
-                    ));
-                }
-                scene.image = Some(path);
-            }
-            Directive::Duration(seconds) => scene.duration = Some(seconds),
-            Directive::Motion(motion) => scene.motion = Some(motion),
-            Directive::Transition(kind) => scene.transition = Some(kind),
-        }
-        Ok(())
+        directive::apply(directive, base, scene).map_err(|message| (note.line, message))
     }
 }
