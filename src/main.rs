@@ -15,31 +15,34 @@ struct Cli {
     command: Command,
 }
 
+#[derive(clap::Args)]
+struct RenderArgs {
+    /// A plain script, Fountain screenplay, Markdown outline, ad brief or edit spec.
+    input: PathBuf,
+    /// A folder for the files, or the file to write (.mp4/.mkv).
+    #[arg(short, long, default_value = "out")]
+    output: PathBuf,
+    /// Export profile by name or .toml path; repeat for several.
+    #[arg(long = "profile", value_name = "NAME")]
+    profiles: Vec<String>,
+    /// A fast low-resolution draft instead of the profiles.
+    #[arg(long)]
+    preview: bool,
+    /// For an ad brief: render this many different versions (-v1, -v2, ...).
+    #[arg(long, value_name = "N")]
+    variations: Option<u32>,
+    /// Have the narrator read each scene's action, not only show it.
+    #[arg(long)]
+    narrate_action: bool,
+    /// No progress bar.
+    #[arg(short, long)]
+    quiet: bool,
+}
+
 #[derive(Subcommand)]
 enum Command {
-    /// Render a script (plain "Scene N:" text) or an edit spec (.json/.toml) to video files.
-    Render {
-        /// The script or edit spec.
-        input: PathBuf,
-        /// A folder for the files, or the file to write (.mp4/.mkv).
-        #[arg(short, long, default_value = "out")]
-        output: PathBuf,
-        /// Export profile by name or .toml path; repeat for several.
-        #[arg(long = "profile", value_name = "NAME")]
-        profiles: Vec<String>,
-        /// A fast low-resolution draft instead of the profiles.
-        #[arg(long)]
-        preview: bool,
-        /// For an ad brief: render this many different versions (-v1, -v2, ...).
-        #[arg(long, value_name = "N")]
-        variations: Option<u32>,
-        /// Have the narrator read each scene's action, not only show it.
-        #[arg(long)]
-        narrate_action: bool,
-        /// No progress bar.
-        #[arg(short, long)]
-        quiet: bool,
-    },
+    /// Render a script, screenplay, outline, ad brief or edit spec to video files.
+    Render(RenderArgs),
     /// Read a script and print its outline (scenes, characters, lines, estimated lengths).
     Parse {
         /// A plain script, Fountain screenplay (.fountain) or Markdown outline (.md).
@@ -86,23 +89,7 @@ fn limit_heap_growth() {
 
 fn run(cli: Cli) -> Result<()> {
     match cli.command {
-        Command::Render {
-            input,
-            output,
-            profiles,
-            preview,
-            variations,
-            narrate_action,
-            quiet,
-        } => render_command(
-            input,
-            output,
-            profiles,
-            preview,
-            variations,
-            narrate_action,
-            quiet,
-        ),
+        Command::Render(args) => render_command(args),
         Command::Parse {
             input,
             json,
@@ -137,15 +124,16 @@ fn parse_command(input: &std::path::Path, json: bool, narrate_action: bool) -> R
     Ok(())
 }
 
-fn render_command(
-    input: PathBuf,
-    output: PathBuf,
-    names: Vec<String>,
-    preview: bool,
-    variations: Option<u32>,
-    narrate_action: bool,
-    quiet: bool,
-) -> Result<()> {
+fn render_command(args: RenderArgs) -> Result<()> {
+    let RenderArgs {
+        input,
+        output,
+        profiles: names,
+        preview,
+        variations,
+        narrate_action,
+        quiet,
+    } = args;
     if !input.is_file() {
         anyhow::bail!("{}: no such file", input.display());
     }

@@ -11,7 +11,6 @@ use super::wav;
 use crate::plan::timeline::{AudioCue, AudioTrack, Ducking, MusicSource};
 use gst::prelude::*;
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex};
 
 pub const RATE: u32 = 48_000;
 pub const CHANNELS: u32 = 2;
@@ -52,7 +51,7 @@ fn render_mix(track: &AudioTrack, duration: f64) -> Result<Vec<f32>, RenderError
     let caps = mix_caps();
     let out_filter = capsfilter(&caps)?;
     let sink = gst_app::AppSink::builder().caps(&caps).sync(false).build();
-    let samples = collect(&sink);
+    let samples = pipeline::collect_samples(&sink);
     chain(&pipeline, &[&mixer, &out_filter, sink.upcast_ref()])?;
 
     // Silence the length of the video, so the mix spans it whatever else plays.
@@ -76,39 +75,13 @@ fn render_mix(track: &AudioTrack, duration: f64) -> Result<Vec<f32>, RenderError
     }
 
     pipeline::run(&pipeline, "audio mix", || {})?;
-    let mut samples = std::mem::take(
-        &mut *samples
-            .lock()
-            .map_err(|_| pipeline::internal("mix buffer poisoned".into()))?,
-    );
+    let mut samples = pipeline::take_samples(&samples);
     // Exactly the video's length: the mixer may run a few samples past it.
     samples.resize(
         (duration * f64::from(RATE)).round() as usize * CHANNELS as usize,
         0.0,
     );
     Ok(samples)
-}
-
-/// Collects everything the sink receives as interleaved floats.
-fn collect(sink: &gst_app::AppSink) -> Arc<Mutex<Vec<f32>>> {
-    let samples = Arc::new(Mutex::new(Vec::<f32>::new()));
-    let out = samples.clone();
-    sink.set_callbacks(
-        gst_app::AppSinkCallbacks::builder()
-            .new_sample(move |sink| {
-                let sample = sink.pull_sample().map_err(|_| gst::FlowError::Eos)?;
-                let buffer = sample.buffer().ok_or(gst::FlowError::Error)?;
-                let map = buffer.map_readable().map_err(|_| gst::FlowError::Error)?;
-                let mut out = out.lock().map_err(|_| gst::FlowError::Error)?;
-                out.extend(
-                    map.chunks_exact(4)
-                        .map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]])),
-                );
-                Ok(gst::FlowSuccess::Ok)
-            })
-            .build(),
-    );
-    samples
 }
 
 /// Links `elements` in order, converts to the mix format and feeds the mixer from `offset`

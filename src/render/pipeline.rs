@@ -4,7 +4,7 @@
 use super::error::RenderError;
 use gst::prelude::*;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, OnceLock};
+use std::sync::{Arc, Mutex, OnceLock};
 
 /// Starts GStreamer and registers reel's elements, once per process.
 pub fn init() -> Result<(), RenderError> {
@@ -188,4 +188,35 @@ fn pipeline_error(
         element,
         message: text,
     }
+}
+
+/// Collects everything `sink` receives, as 32-bit float samples (its caps must say F32LE).
+pub fn collect_samples(sink: &gst_app::AppSink) -> Arc<Mutex<Vec<f32>>> {
+    let samples = Arc::new(Mutex::new(Vec::<f32>::new()));
+    let out = samples.clone();
+    sink.set_callbacks(
+        gst_app::AppSinkCallbacks::builder()
+            .new_sample(move |sink| {
+                let sample = sink.pull_sample().map_err(|_| gst::FlowError::Eos)?;
+                let buffer = sample.buffer().ok_or(gst::FlowError::Error)?;
+                let map = buffer.map_readable().map_err(|_| gst::FlowError::Error)?;
+                let mut out = out.lock().map_err(|_| gst::FlowError::Error)?;
+                out.extend(
+                    map.chunks_exact(4)
+                        .map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]])),
+                );
+                Ok(gst::FlowSuccess::Ok)
+            })
+            .build(),
+    );
+    samples
+}
+
+/// The samples collected so far, leaving the collector empty.
+pub fn take_samples(samples: &Mutex<Vec<f32>>) -> Vec<f32> {
+    std::mem::take(
+        &mut *samples
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner()),
+    )
 }

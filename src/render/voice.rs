@@ -8,7 +8,7 @@ use super::wav;
 use crate::plan::from_project::Speech;
 use crate::project::Voice;
 use gst::prelude::*;
-use std::sync::{Arc, Mutex};
+use std::sync::Mutex;
 
 const RATE: u32 = 22_050;
 /// Silence kept before and after the words, seconds.
@@ -55,23 +55,7 @@ fn synthesize(text: &str, voice: &Voice) -> Result<Vec<f32>, RenderError> {
         .channels(1)
         .build();
     let sink = gst_app::AppSink::builder().caps(&caps).sync(false).build();
-    let samples = Arc::new(Mutex::new(Vec::<f32>::new()));
-    let collected = samples.clone();
-    sink.set_callbacks(
-        gst_app::AppSinkCallbacks::builder()
-            .new_sample(move |sink| {
-                let sample = sink.pull_sample().map_err(|_| gst::FlowError::Eos)?;
-                let buffer = sample.buffer().ok_or(gst::FlowError::Error)?;
-                let map = buffer.map_readable().map_err(|_| gst::FlowError::Error)?;
-                let mut out = collected.lock().map_err(|_| gst::FlowError::Error)?;
-                out.extend(
-                    map.chunks_exact(4)
-                        .map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]])),
-                );
-                Ok(gst::FlowSuccess::Ok)
-            })
-            .build(),
-    );
+    let samples = pipeline::collect_samples(&sink);
     let convert = make("audioconvert")?;
     let resample = make("audioresample")?;
     let filter = capsfilter(&caps)?;
@@ -80,11 +64,7 @@ fn synthesize(text: &str, voice: &Voice) -> Result<Vec<f32>, RenderError> {
         &[&tts, &convert, &resample, &filter, sink.upcast_ref()],
     )?;
     pipeline::run(&pipeline, "speech", || {})?;
-    let samples = std::mem::take(
-        &mut *samples
-            .lock()
-            .map_err(|_| pipeline::internal("speech buffer poisoned".into()))?,
-    );
+    let samples = pipeline::take_samples(&samples);
     if samples.iter().all(|s| s.abs() < SILENCE) {
         return Err(RenderError::Pipeline {
             stage: "speech",

@@ -59,6 +59,24 @@ pub fn read(
     }
 }
 
+/// Reads a note found on `line` and applies it to `scene` (see [`read`] and [`apply`]).
+pub fn apply_note(
+    note: &Note,
+    line: usize,
+    base: &Path,
+    scene: Option<&mut Scene>,
+    warnings: &mut Vec<Warning>,
+) -> Result<(), Failure> {
+    let Some(directive) = read(note, line, warnings)? else {
+        return Ok(());
+    };
+    let fail = |message: String| Failure::at(line, note.column, message);
+    let scene = scene.ok_or_else(|| {
+        fail("a directive before the first scene has no scene to apply to".into())
+    })?;
+    apply(directive, base, scene).map_err(fail)
+}
+
 /// Applies a directive to `scene`; image paths resolve against `base` and must exist.
 pub fn apply(directive: Directive, base: &Path, scene: &mut Scene) -> Result<(), String> {
     match directive {

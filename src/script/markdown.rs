@@ -11,8 +11,8 @@
 //! ADA: The light never sleeps.
 //! ```
 
-use super::directive::{self, Note};
-use super::{plain, Failure, Parsed, Warning};
+use super::directive;
+use super::{plain, Failure, Parsed};
 use crate::project::{Line, Project, Scene, NARRATOR};
 use std::path::Path;
 
@@ -77,7 +77,13 @@ pub fn parse(text: &str, base: &Path) -> Result<Parsed, Failure> {
             }
         }
         for note in notes {
-            apply_note(&note, number, base, &mut project, &mut warnings)?;
+            directive::apply_note(
+                &note,
+                number,
+                base,
+                project.scenes.last_mut(),
+                &mut warnings,
+            )?;
         }
     }
     flush(&mut paragraph, &mut project);
@@ -177,20 +183,6 @@ fn flush(paragraph: &mut Option<(usize, String)>, project: &mut Project) {
         source_line: number,
         ..Line::default()
     });
-}
-
-fn apply_note(
-    note: &Note,
-    line: usize,
-    base: &Path,
-    project: &mut Project,
-    warnings: &mut Vec<Warning>,
-) -> Result<(), Failure> {
-    let Some(directive) = directive::read(note, line, warnings)? else {
-        return Ok(());
-    };
-    directive::apply(directive, base, current_scene(project, line))
-        .map_err(|message| Failure::at(line, note.column, message))
 }
 
 #[cfg(test)]

@@ -10,7 +10,7 @@
 //! A line that is not a cue continues the cue above it, or the scene's description after a
 //! blank line. `[[key: value]]` notes anywhere are directives (see `directive.rs`).
 
-use super::directive::{self, Note};
+use super::directive;
 use super::{Failure, Parsed, Warning};
 use crate::project::{Line, Project, Scene};
 use std::path::Path;
@@ -67,7 +67,13 @@ pub fn parse(text: &str, base: &Path) -> Result<Parsed, Failure> {
         }
 
         for note in notes {
-            apply_note(&note, number, base, &mut project, &mut warnings)?;
+            directive::apply_note(
+                &note,
+                number,
+                base,
+                project.scenes.last_mut(),
+                &mut warnings,
+            )?;
         }
     }
 
@@ -97,25 +103,6 @@ pub fn parse(text: &str, base: &Path) -> Result<Parsed, Failure> {
         }
     }
     Ok(Parsed { project, warnings })
-}
-
-fn apply_note(
-    note: &Note,
-    line: usize,
-    base: &Path,
-    project: &mut Project,
-    warnings: &mut Vec<Warning>,
-) -> Result<(), Failure> {
-    let Some(directive) = directive::read(note, line, warnings)? else {
-        return Ok(());
-    };
-    let fail = |message: String| Failure::at(line, note.column, message);
-    let Some(scene) = project.scenes.last_mut() else {
-        return Err(fail(
-            "a directive before the first scene has no scene to apply to".into(),
-        ));
-    };
-    directive::apply(directive, base, scene).map_err(fail)
 }
 
 /// Whether `text` has a `Scene N:` heading among its lines: the mark of a plain script.

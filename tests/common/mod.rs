@@ -52,15 +52,14 @@ pub fn render_version(input: &Path, profiles: &[&str], dir: &Path, variation: u3
     report
 }
 
-/// Every frame's luma (GRAY8, tightly packed) with its time, decoded from a file.
-pub fn luma_frames(path: &Path) -> (u32, u32, Vec<(f64, Vec<u8>)>) {
+/// Plays `path` decoded through `convert` (a launch-line fragment) into an appsink.
+fn decode(path: &Path, convert: &str) -> (gst::Pipeline, gst_app::AppSink) {
     init();
-    let pipeline = gst::parse::launch(
-        "filesrc name=src ! decodebin ! videoconvert ! video/x-raw,format=GRAY8 ! appsink name=sink sync=false",
-    )
-    .unwrap()
-    .downcast::<gst::Pipeline>()
-    .unwrap();
+    let line = format!("filesrc name=src ! decodebin ! {convert} ! appsink name=sink sync=false");
+    let pipeline = gst::parse::launch(&line)
+        .unwrap()
+        .downcast::<gst::Pipeline>()
+        .unwrap();
     pipeline
         .by_name("src")
         .unwrap()
@@ -71,6 +70,12 @@ pub fn luma_frames(path: &Path) -> (u32, u32, Vec<(f64, Vec<u8>)>) {
         .downcast::<gst_app::AppSink>()
         .unwrap();
     pipeline.set_state(gst::State::Playing).unwrap();
+    (pipeline, sink)
+}
+
+/// Every frame's luma (GRAY8, tightly packed) with its time, decoded from a file.
+pub fn luma_frames(path: &Path) -> (u32, u32, Vec<(f64, Vec<u8>)>) {
+    let (pipeline, sink) = decode(path, "videoconvert ! video/x-raw,format=GRAY8");
     let (mut width, mut height, mut frames) = (0, 0, Vec::new());
     while let Ok(sample) = sink.pull_sample() {
         let info = gst_video::VideoInfo::from_caps(sample.caps().unwrap()).unwrap();
@@ -101,24 +106,7 @@ pub fn frame_at(frames: &[(f64, Vec<u8>)], t: f64) -> &[u8] {
 
 /// Decoded sound, 48 kHz stereo interleaved.
 pub fn audio_samples(path: &Path) -> Vec<f32> {
-    init();
-    let pipeline = gst::parse::launch(
-        "filesrc name=src ! decodebin ! audioconvert ! audioresample \
-         ! audio/x-raw,format=F32LE,rate=48000,channels=2,layout=interleaved ! appsink name=sink sync=false",
-    )
-    .unwrap()
-    .downcast::<gst::Pipeline>()
-    .unwrap();
-    pipeline
-        .by_name("src")
-        .unwrap()
-        .set_property("location", path);
-    let sink = pipeline
-        .by_name("sink")
-        .unwrap()
-        .downcast::<gst_app::AppSink>()
-        .unwrap();
-    pipeline.set_state(gst::State::Playing).unwrap();
+    let (pipeline, sink) = decode(path, "audioconvert ! audioresample ! audio/x-raw,format=F32LE,rate=48000,channels=2,layout=interleaved");
     let mut samples = Vec::new();
     while let Ok(sample) = sink.pull_sample() {
         let map = sample.buffer().unwrap().map_readable().unwrap();
