@@ -50,7 +50,11 @@ pub fn timeline(project: &Project, speech: &[Vec<Speech>], visuals: Vec<Source>)
         let spoken: Vec<f64> = lines.iter().map(|s| s.duration).collect();
         let needed = scene_length(&spoken, transition.duration);
         let duration = scene.duration.unwrap_or(0.0).max(needed);
-        let motion = scene.motion.unwrap_or_else(|| style_motion(style, index));
+        let motion = scene.motion.unwrap_or_else(|| match source {
+            // A pan would slide a card's text out of the frame: cards only breathe.
+            Source::Card { .. } => card_motion(index),
+            _ => style_motion(style, index),
+        });
         clips.push(Clip {
             source,
             duration,
@@ -104,6 +108,16 @@ pub fn transition_in(style: &Style, index: usize, named: Option<TransitionKind>)
         style.transition_seconds
     };
     Transition { kind, duration }
+}
+
+/// A slow zoom in or out, alternating, for title cards.
+fn card_motion(index: usize) -> Motion {
+    let name = if index.is_multiple_of(2) {
+        "zoom-in"
+    } else {
+        "zoom-out"
+    };
+    Motion::preset(name).unwrap_or_default()
 }
 
 /// The style's camera moves in turn, so consecutive stills do not all move alike.
@@ -178,5 +192,30 @@ mod tests {
         assert_eq!(t.captions.len(), 3);
         assert!(t.captions.windows(2).all(|w| w[0].end <= w[1].start));
         assert!((t.duration() - (4.35 + 3.0 + (0.5 + 0.3 + 4.0 + 0.7) - 1.0)).abs() < 1e-9);
+    }
+
+    #[test]
+    fn cards_never_pan_even_when_the_style_does() {
+        let mut parsed = script::parse(
+            "Scene 1: A card.\n\nScene 2: Another.\n",
+            Path::new("t.txt"),
+        )
+        .unwrap();
+        parsed.project.style.motions = vec!["pan-left".into()];
+        let card = Source::Card {
+            title: "x".into(),
+            subtitle: String::new(),
+            background: Default::default(),
+            text_color: super::super::timeline::Color::rgb(255, 255, 255),
+        };
+        let t = timeline(&parsed.project, &[vec![], vec![]], vec![card.clone(), card]);
+        for clip in &t.clips {
+            assert_eq!(
+                (clip.motion.from.x, clip.motion.to.x),
+                (0.5, 0.5),
+                "a card panned"
+            );
+        }
+        assert_ne!(t.clips[0].motion.from.zoom, t.clips[0].motion.to.zoom);
     }
 }
