@@ -44,4 +44,4 @@ bench: build
 
 clean:
 	cargo clean
-	rm -rf out bench/work
+	rm -rf out bench/scratch

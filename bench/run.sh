@@ -14,7 +14,7 @@ set -euo pipefail
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$ROOT"  # every path below is relative to the repository root
 REF=${REEL_SHARED:-$ROOT/../shared}/bench
-WORK=bench/work
+WORK=bench/scratch
 VENV=$WORK/venv
 INPUTS=$WORK/inputs
 OUT=$WORK/out
