@@ -63,6 +63,16 @@ impl Failure {
     }
 }
 
+/// `text` cut to at most `max` characters, with `…` where it was cut (for messages and outlines).
+pub(crate) fn shorten(max: usize, text: &str) -> String {
+    if text.chars().count() <= max {
+        return text.to_string();
+    }
+    let mut cut: String = text.chars().take(max.saturating_sub(1)).collect();
+    cut.push('…');
+    cut
+}
+
 /// The column where line `line` of `text` starts having text (1-based).
 fn text_column(text: &str, line: usize) -> usize {
     let content = text.lines().nth(line.saturating_sub(1)).unwrap_or("");

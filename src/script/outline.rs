@@ -78,10 +78,10 @@ pub fn outline(parsed: &Parsed, format: Format) -> String {
             "\nscene {} (line {}, ~{estimate:.1} s): {}",
             scene.number,
             scene.source_line,
-            short(title, 70)
+            super::shorten(70, title)
         );
         if !scene.heading.is_empty() && !scene.description.is_empty() {
-            let _ = writeln!(out, "  {}", short(&scene.description, 76));
+            let _ = writeln!(out, "  {}", super::shorten(76, &scene.description));
         }
         if let Some(image) = &scene.image {
             let _ = writeln!(out, "  image: {}", image.display());
@@ -92,22 +92,18 @@ pub fn outline(parsed: &Parsed, format: Format) -> String {
                 .as_deref()
                 .map(|p| format!(" ({p})"))
                 .unwrap_or_default();
-            let _ = writeln!(out, "  {}{how}: {}", line.character, short(&line.text, 70));
+            let _ = writeln!(
+                out,
+                "  {}{how}: {}",
+                line.character,
+                super::shorten(70, &line.text)
+            );
         }
     }
     for warning in &parsed.warnings {
         let _ = writeln!(out, "\nwarning: {warning}");
     }
     out
-}
-
-fn short(text: &str, max: usize) -> String {
-    if text.chars().count() <= max {
-        return text.to_string();
-    }
-    let mut cut: String = text.chars().take(max - 1).collect();
-    cut.push('…');
-    cut
 }
 
 #[cfg(test)]

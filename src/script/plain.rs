@@ -61,7 +61,7 @@ pub fn parse(text: &str, base: &Path) -> Result<Parsed, Failure> {
                 number,
                 format!(
                     "expected a scene heading like 'Scene 1: ...', found '{}'",
-                    clip(&line)
+                    super::shorten(40, &line)
                 ),
             ));
         }
@@ -158,14 +158,6 @@ fn append(text: &mut String, more: &str) {
         text.push(' ');
     }
     text.push_str(more);
-}
-
-fn clip(text: &str) -> String {
-    let mut short: String = text.chars().take(40).collect();
-    if short.len() < text.len() {
-        short.push('…');
-    }
-    short
 }
 
 #[cfg(test)]

@@ -144,29 +144,12 @@ pub fn write_png(path: &Path, width: u32, height: u32, f: impl Fn(u32, u32) -> u
             pixels[y as usize * stride + x as usize] = f(x, y);
         }
     }
-    let pipeline =
-        gst::parse::launch("appsrc name=src ! videoconvert ! pngenc ! filesink name=sink").unwrap();
-    let pipeline = pipeline.downcast::<gst::Pipeline>().unwrap();
-    let src = pipeline
-        .by_name("src")
-        .unwrap()
-        .downcast::<gst_app::AppSrc>()
-        .unwrap();
-    src.set_caps(Some(&info.to_caps().unwrap()));
-    pipeline
-        .by_name("sink")
-        .unwrap()
-        .set_property("location", path);
-    pipeline.set_state(gst::State::Playing).unwrap();
-    src.push_buffer(gst::Buffer::from_mut_slice(pixels))
-        .unwrap();
-    src.end_of_stream().unwrap();
-    let bus = pipeline.bus().unwrap();
-    bus.timed_pop_filtered(
-        gst::ClockTime::NONE,
-        &[gst::MessageType::Eos, gst::MessageType::Error],
+    encode(
+        path,
+        "videoconvert ! pngenc",
+        &info,
+        vec![gst::Buffer::from_mut_slice(pixels)],
     );
-    pipeline.set_state(gst::State::Null).unwrap();
 }
 
 /// Writes an H.264 MP4 of `frames` frames at 30 fps whose grey level is `2 * frame index`, so a
@@ -177,12 +160,32 @@ pub fn write_ramp_video(path: &Path, width: u32, height: u32, frames: u32) {
         .fps(gst::Fraction::new(30, 1))
         .build()
         .unwrap();
-    let pipeline = gst::parse::launch(
-        "appsrc name=src format=time ! videoconvert ! x264enc speed-preset=ultrafast ! mp4mux ! filesink name=sink",
-    )
-    .unwrap()
-    .downcast::<gst::Pipeline>()
-    .unwrap();
+    let buffers = (0..frames)
+        .map(|k| {
+            let mut buffer = gst::Buffer::from_mut_slice(vec![(2 * k).min(255) as u8; info.size()]);
+            let b = buffer.get_mut().unwrap();
+            b.set_pts(gst::ClockTime::from_nseconds(
+                u64::from(k) * 1_000_000_000 / 30,
+            ));
+            b.set_duration(gst::ClockTime::from_nseconds(1_000_000_000 / 30));
+            buffer
+        })
+        .collect();
+    encode(
+        path,
+        "videoconvert ! x264enc speed-preset=ultrafast ! mp4mux",
+        &info,
+        buffers,
+    );
+}
+
+/// Pushes `buffers` of `info`'s format through `encoder` (a launch-line fragment) into `path`.
+fn encode(path: &Path, encoder: &str, info: &gst_video::VideoInfo, buffers: Vec<gst::Buffer>) {
+    let line = format!("appsrc name=src format=time ! {encoder} ! filesink name=sink");
+    let pipeline = gst::parse::launch(&line)
+        .unwrap()
+        .downcast::<gst::Pipeline>()
+        .unwrap();
     let src = pipeline
         .by_name("src")
         .unwrap()
@@ -194,13 +197,7 @@ pub fn write_ramp_video(path: &Path, width: u32, height: u32, frames: u32) {
         .unwrap()
         .set_property("location", path);
     pipeline.set_state(gst::State::Playing).unwrap();
-    for k in 0..frames {
-        let mut buffer = gst::Buffer::from_mut_slice(vec![(2 * k).min(255) as u8; info.size()]);
-        let b = buffer.get_mut().unwrap();
-        b.set_pts(gst::ClockTime::from_nseconds(
-            u64::from(k) * 1_000_000_000 / 30,
-        ));
-        b.set_duration(gst::ClockTime::from_nseconds(1_000_000_000 / 30));
+    for buffer in buffers {
         src.push_buffer(buffer).unwrap();
     }
     src.end_of_stream().unwrap();

@@ -69,7 +69,7 @@ pub fn classify(lines: &[(usize, &str)]) -> Vec<Classified> {
                 note = Some(format!(
                     "'{}' looks like a scene heading but needs a blank line after it; \
                      read as action",
-                    clip(text)
+                    crate::script::shorten(40, text)
                 ));
             }
             kind
@@ -127,14 +127,6 @@ fn body(text: &str, before_blank: bool, after_blank: bool) -> Kind {
         return Kind::Cue(text.to_string());
     }
     Kind::Action(text.to_string())
-}
-
-fn clip(text: &str) -> String {
-    let mut short: String = text.chars().take(40).collect();
-    if short.len() < text.len() {
-        short.push('…');
-    }
-    short
 }
 
 #[cfg(test)]
