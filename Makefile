@@ -4,11 +4,16 @@
 APT_PACKAGES := pkg-config libgstreamer1.0-dev libgstreamer-plugins-base1.0-dev \
 	gstreamer1.0-plugins-base gstreamer1.0-plugins-good gstreamer1.0-plugins-bad \
 	gstreamer1.0-plugins-ugly gstreamer1.0-libav gstreamer1.0-tools gstreamer1.0-x \
-	gstreamer1.0-espeak espeak-ng fonts-dejavu-core fonts-noto-cjk ffmpeg python3-venv
+	gstreamer1.0-espeak espeak-ng fonts-dejavu-core fonts-noto-cjk ffmpeg python3-venv \
+	dbus-daemon libglib2.0-bin systemd
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 APT_OPTS := -o DPkg::Lock::Timeout=600 -o Dpkg::Use-Pty=0
 
-.PHONY: setup demo test bench build clean
+.PHONY: setup demo test bench build clean install
+
+PREFIX ?= /usr/local
+DESTDIR ?=
+BINDIR := $(PREFIX)/bin
 
 # Installs what is missing, quietly; does nothing when everything is there.
 setup:
@@ -41,6 +46,18 @@ test: setup
 bench: build
 	cargo bench --bench parse
 	bash bench/run.sh
+
+# The binary, the systemd units (system and user), the D-Bus policy and activation file,
+# sysusers/tmpfiles entries and a commented config. `systemctl daemon-reload` afterwards.
+install: build
+	install -Dm755 target/release/reel $(DESTDIR)$(BINDIR)/reel
+	sed 's|@bindir@|$(BINDIR)|' systemd/reel.service | install -Dm644 /dev/stdin $(DESTDIR)/usr/lib/systemd/system/reel.service
+	sed 's|@bindir@|$(BINDIR)|' systemd/user/reel.service | install -Dm644 /dev/stdin $(DESTDIR)/usr/lib/systemd/user/reel.service
+	sed 's|@bindir@|$(BINDIR)|' systemd/org.reel.Reel1.service | install -Dm644 /dev/stdin $(DESTDIR)/usr/share/dbus-1/services/org.reel.Reel1.service
+	install -Dm644 systemd/org.reel.Reel1.conf $(DESTDIR)/usr/share/dbus-1/system.d/org.reel.Reel1.conf
+	install -Dm644 systemd/reel.sysusers $(DESTDIR)/usr/lib/sysusers.d/reel.conf
+	install -Dm644 systemd/reel.tmpfiles $(DESTDIR)/usr/lib/tmpfiles.d/reel.conf
+	[ -e $(DESTDIR)/etc/reel/reel.toml ] || install -Dm644 systemd/reel.toml $(DESTDIR)/etc/reel/reel.toml
 
 clean:
 	cargo clean

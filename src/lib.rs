@@ -4,7 +4,11 @@
 //! [`plan::timeline::Timeline`], also readable as an edit spec) → `render` (timeline × export
 //! profile → GStreamer graph → verified files).
 
+pub mod bus;
+pub mod daemon;
+pub mod jobs;
 pub mod plan;
 pub mod project;
 pub mod render;
 pub mod script;
+pub mod store;

@@ -3,6 +3,8 @@
 use anyhow::Result;
 use clap::{Parser, Subcommand};
 use indicatif::{ProgressBar, ProgressStyle};
+use reel::bus::{cli, Bus};
+use reel::daemon;
 use reel::render::{self, profile, Cache, Output, Progress};
 use reel::script;
 use std::path::PathBuf;
@@ -11,8 +13,53 @@ use std::process::ExitCode;
 #[derive(Parser)]
 #[command(name = "reel", version, about = "Turns scripts into finished videos")]
 struct Cli {
+    /// Talk to (or, for `daemon`, serve on) the system bus instead of the session bus.
+    #[arg(long, global = true)]
+    system: bool,
     #[command(subcommand)]
     command: Command,
+}
+
+#[derive(clap::Args)]
+struct SubmitArgs {
+    /// A script, screenplay, outline, ad brief or edit spec; `-` reads script text from stdin.
+    input: PathBuf,
+    /// Export profile by name or .toml path; repeat for several (default: the daemon's).
+    #[arg(long = "profile", value_name = "NAME")]
+    profiles: Vec<String>,
+    /// Folder for the files (default: the daemon's outbox).
+    #[arg(short, long)]
+    output: Option<PathBuf>,
+    /// Higher runs first.
+    #[arg(long)]
+    priority: Option<i32>,
+    /// Have the narrator read each scene's action.
+    #[arg(long)]
+    narrate_action: bool,
+    /// Which version of an ad brief.
+    #[arg(long, value_name = "N")]
+    variation: Option<u32>,
+    /// Follow the job to its end with a progress bar; exit non-zero unless it is done.
+    #[arg(long)]
+    wait: bool,
+    /// No progress bar (with --wait).
+    #[arg(short, long)]
+    quiet: bool,
+}
+
+#[derive(Subcommand)]
+enum JobsCommand {
+    /// Everything about one job: state, stages with timings, outputs, error.
+    Show { id: String },
+    /// Stop a queued or running job; its files are removed.
+    Cancel { id: String },
+    /// Run a failed or cancelled job again.
+    Retry {
+        id: String,
+        /// Follow it to its end.
+        #[arg(long)]
+        wait: bool,
+    },
 }
 
 #[derive(clap::Args)]
@@ -56,23 +103,56 @@ enum Command {
     },
     /// List the built-in export profiles.
     Profiles,
+    /// Run the service: keeps projects and jobs, renders in the background, serves D-Bus.
+    Daemon {
+        /// Read only this config file (default: /etc/reel/reel.toml, then
+        /// $XDG_CONFIG_HOME/reel/reel.toml).
+        #[arg(long)]
+        config: Option<PathBuf>,
+        /// Where the store, cache and outbox live (default: $STATE_DIRECTORY or
+        /// $XDG_STATE_HOME/reel).
+        #[arg(long)]
+        state_dir: Option<PathBuf>,
+    },
+    /// Queue a render on the running daemon; prints the job id.
+    Submit(SubmitArgs),
+    /// List the daemon's jobs, or show, cancel or retry one (an id prefix is enough).
+    Jobs {
+        #[command(subcommand)]
+        command: Option<JobsCommand>,
+    },
+    /// List the daemon's projects.
+    Projects,
+    /// The daemon's version, uptime, workers and job counts.
+    Health,
 }
 
 fn main() -> ExitCode {
     limit_heap_growth();
-    tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_env("REEL_LOG")
-                .unwrap_or_else(|_| "warn".into()),
-        )
-        .with_writer(std::io::stderr)
-        .init();
-    match run(Cli::parse()) {
-        Ok(()) => ExitCode::SUCCESS,
+    let cli = Cli::parse();
+    init_logging(matches!(cli.command, Command::Daemon { .. }));
+    match run(cli) {
+        Ok(code) => code,
         Err(err) => {
             eprintln!("error: {err}");
             ExitCode::FAILURE
         }
+    }
+}
+
+/// Logs go to stderr, filtered by `REEL_LOG` (default: warnings; the daemon also logs info).
+/// Under systemd (`JOURNAL_STREAM` set) lines carry no time or colour: journald adds its own.
+fn init_logging(daemon: bool) {
+    let default = if daemon { "info" } else { "warn" };
+    let filter =
+        tracing_subscriber::EnvFilter::try_from_env("REEL_LOG").unwrap_or_else(|_| default.into());
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
+    if std::env::var_os("JOURNAL_STREAM").is_some() {
+        builder.with_ansi(false).without_time().init();
+    } else {
+        builder.init();
     }
 }
 
@@ -87,21 +167,77 @@ fn limit_heap_growth() {
     }
 }
 
-fn run(cli: Cli) -> Result<()> {
+fn run(cli: Cli) -> Result<ExitCode> {
+    let bus = if cli.system {
+        Bus::System
+    } else {
+        Bus::Session
+    };
+    let ok = |r: Result<()>| r.map(|()| ExitCode::SUCCESS);
     match cli.command {
-        Command::Render(args) => render_command(args),
+        Command::Render(args) => ok(render_command(args)),
         Command::Parse {
             input,
             json,
             narrate_action,
-        } => parse_command(&input, json, narrate_action),
+        } => ok(parse_command(&input, json, narrate_action)),
         Command::Profiles => {
             for name in profile::names() {
                 let p = profile::find(name)?;
                 println!("{name:20} {}", p.description);
             }
-            Ok(())
+            Ok(ExitCode::SUCCESS)
         }
+        Command::Daemon { config, state_dir } => {
+            let options = daemon::Options {
+                bus,
+                config,
+                state_dir: state_dir.unwrap_or_else(daemon::default_state_dir),
+            };
+            runtime()?.block_on(daemon::run(options, std::future::pending()))?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Submit(args) => {
+            let submission = cli::Submission {
+                input: args.input,
+                profiles: args.profiles,
+                output: args.output,
+                priority: args.priority,
+                narrate_action: args.narrate_action,
+                variation: args.variation,
+            };
+            let done = runtime()?.block_on(cli::submit(bus, submission, args.wait, args.quiet))?;
+            Ok(exit(done))
+        }
+        Command::Jobs { command } => {
+            let rt = runtime()?;
+            match command {
+                None => rt.block_on(cli::list_jobs(bus))?,
+                Some(JobsCommand::Show { id }) => rt.block_on(cli::show_job(bus, &id))?,
+                Some(JobsCommand::Cancel { id }) => rt.block_on(cli::cancel_job(bus, &id))?,
+                Some(JobsCommand::Retry { id, wait }) => {
+                    return Ok(exit(rt.block_on(cli::retry_job(bus, &id, wait))?))
+                }
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Projects => ok(Ok(runtime()?.block_on(cli::list_projects(bus))?)),
+        Command::Health => ok(Ok(runtime()?.block_on(cli::health(bus))?)),
+    }
+}
+
+fn runtime() -> Result<tokio::runtime::Runtime> {
+    Ok(tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()?)
+}
+
+fn exit(success: bool) -> ExitCode {
+    if success {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
     }
 }
 

@@ -10,7 +10,7 @@ use crate::project::{Project, Style};
 use std::path::PathBuf;
 
 /// A spoken line rendered to audio.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Speech {
     pub path: PathBuf,
     pub duration: f64,

@@ -5,7 +5,7 @@
 use super::cache::Cache;
 use super::error::RenderError;
 use super::loudness;
-use super::pipeline::{self, capsfilter, chain, clock, make};
+use super::pipeline::{self, capsfilter, chain, clock, make, Cancel};
 use super::probe;
 use super::wav;
 use crate::plan::timeline::{AudioCue, AudioTrack, Ducking, MusicSource};
@@ -16,7 +16,7 @@ pub const RATE: u32 = 48_000;
 pub const CHANNELS: u32 = 2;
 
 /// The finished mix of a timeline.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct Mix {
     pub path: PathBuf,
     /// Integrated loudness of the mix, LUFS (`None` when silent).
@@ -24,10 +24,15 @@ pub struct Mix {
 }
 
 /// Mixes `track` to exactly `duration` seconds, reusing an identical earlier mix.
-pub fn mix(track: &AudioTrack, duration: f64, cache: &Cache) -> Result<Mix, RenderError> {
+pub fn mix(
+    track: &AudioTrack,
+    duration: f64,
+    cache: &Cache,
+    cancel: &Cancel,
+) -> Result<Mix, RenderError> {
     let key = serde_json::to_string(track).map_err(|e| pipeline::internal(e.to_string()))?;
     let path = cache.path("mix", &[key.as_bytes(), &duration.to_le_bytes()], "wav");
-    let mut samples = render_mix(track, duration)?;
+    let mut samples = render_mix(track, duration, cancel)?;
     let loudness = match track.loudness_lufs {
         Some(target) => loudness::normalize(&mut samples, RATE, CHANNELS, target),
         None => loudness::integrated(&samples, RATE, CHANNELS),
@@ -44,7 +49,7 @@ fn mix_caps() -> gst::Caps {
         .build()
 }
 
-fn render_mix(track: &AudioTrack, duration: f64) -> Result<Vec<f32>, RenderError> {
+fn render_mix(track: &AudioTrack, duration: f64, cancel: &Cancel) -> Result<Vec<f32>, RenderError> {
     pipeline::init()?;
     let pipeline = gst::Pipeline::new();
     let mixer = make("audiomixer")?;
@@ -74,7 +79,7 @@ fn render_mix(track: &AudioTrack, duration: f64) -> Result<Vec<f32>, RenderError
         }
     }
 
-    pipeline::run(&pipeline, "audio mix", || {})?;
+    pipeline::run_until(&pipeline, "audio mix", cancel, || {})?;
     let mut samples = pipeline::take_samples(&samples);
     // Exactly the video's length: the mixer may run a few samples past it.
     samples.resize(

@@ -38,6 +38,8 @@ pub enum RenderError {
     Verify { path: PathBuf, problem: String },
     #[error("GStreamer could not start: {0}")]
     Init(String),
+    #[error("stopped on request")]
+    Cancelled,
 }
 
 impl RenderError {

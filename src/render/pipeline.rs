@@ -3,7 +3,7 @@
 
 use super::error::RenderError;
 use gst::prelude::*;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, OnceLock};
 
 /// Starts GStreamer and registers reel's elements, once per process.
@@ -110,14 +110,47 @@ impl Position {
     }
 }
 
+/// A request to stop a render, shared by whoever may ask and the loops that do the work.
+#[derive(Debug, Clone, Default)]
+pub struct Cancel(Arc<AtomicBool>);
+
+impl Cancel {
+    pub fn cancel(&self) {
+        self.0.store(true, Ordering::SeqCst);
+    }
+
+    pub fn is_cancelled(&self) -> bool {
+        self.0.load(Ordering::SeqCst)
+    }
+
+    /// `Err(Cancelled)` once cancelled, for loops between units of work.
+    pub fn check(&self) -> Result<(), RenderError> {
+        if self.is_cancelled() {
+            Err(RenderError::Cancelled)
+        } else {
+            Ok(())
+        }
+    }
+}
+
 /// Plays `pipeline` until end of stream, calling `tick` about ten times a second; always leaves
 /// it stopped. `stage` names the work in errors.
 pub fn run(
     pipeline: &gst::Pipeline,
     stage: &'static str,
+    tick: impl FnMut(),
+) -> Result<(), RenderError> {
+    run_until(pipeline, stage, &Cancel::default(), tick)
+}
+
+/// [`run`], stopping within a tick (0.1 s) once `cancel` is set.
+pub fn run_until(
+    pipeline: &gst::Pipeline,
+    stage: &'static str,
+    cancel: &Cancel,
     mut tick: impl FnMut(),
 ) -> Result<(), RenderError> {
-    let result = play(pipeline, stage, &mut tick);
+    let result = play(pipeline, stage, cancel, &mut tick);
     let _ = pipeline.set_state(gst::State::Null);
     result
 }
@@ -125,6 +158,7 @@ pub fn run(
 fn play(
     pipeline: &gst::Pipeline,
     stage: &'static str,
+    cancel: &Cancel,
     tick: &mut dyn FnMut(),
 ) -> Result<(), RenderError> {
     let bus = pipeline
@@ -141,6 +175,7 @@ fn play(
         );
     }
     loop {
+        cancel.check()?;
         let Some(message) = bus.timed_pop(gst::ClockTime::from_mseconds(100)) else {
             tick();
             continue;

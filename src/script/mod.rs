@@ -80,7 +80,7 @@ fn text_column(text: &str, line: usize) -> usize {
 }
 
 /// Something odd but not fatal, reported with its place.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Warning {
     pub line: usize,
     pub message: String,

@@ -1,0 +1,51 @@
+//! The named errors reel's D-Bus methods return (`org.reel.Reel1.Error.*`), each with a
+//! message that says what was wrong with which input.
+
+use crate::jobs::submit::Invalid;
+use crate::jobs::EngineError;
+
+#[derive(Debug, zbus::DBusError)]
+#[zbus(prefix = "org.reel.Reel1.Error")]
+pub enum Error {
+    #[zbus(error)]
+    ZBus(zbus::Error),
+    /// A path that is not absolute, does not exist or is not a file.
+    InvalidPath(String),
+    /// A file the daemon may not read.
+    Unreadable(String),
+    /// A script, brief or spec that does not parse (the message has file:line).
+    InvalidScript(String),
+    /// An option with an unknown key, a wrong type or a bad value.
+    InvalidOptions(String),
+    /// No job or project with that id.
+    NotFound(String),
+    /// The job cannot do that now (cancel a finished job, retry a running one).
+    WrongState(String),
+    /// The daemon failed at its own work (store, disk).
+    Internal(String),
+}
+
+impl From<EngineError> for Error {
+    fn from(err: EngineError) -> Error {
+        let message = err.to_string();
+        match err {
+            EngineError::Invalid(Invalid::Path(_)) => Error::InvalidPath(message),
+            EngineError::Invalid(Invalid::Unreadable(_)) => Error::Unreadable(message),
+            EngineError::Invalid(Invalid::Script(_)) => Error::InvalidScript(message),
+            EngineError::Invalid(Invalid::Options(_)) => Error::InvalidOptions(message),
+            EngineError::UnknownJob(_) | EngineError::UnknownProject(_) => Error::NotFound(message),
+            EngineError::WrongState { .. } => Error::WrongState(message),
+            EngineError::Store(_) | EngineError::Io(_) => Error::Internal(message),
+        }
+    }
+}
+
+/// Runs blocking engine work off the async threads.
+pub async fn blocking<T: Send + 'static>(
+    work: impl FnOnce() -> Result<T, EngineError> + Send + 'static,
+) -> Result<T, Error> {
+    tokio::task::spawn_blocking(work)
+        .await
+        .map_err(|e| Error::Internal(format!("the call's worker failed: {e}")))?
+        .map_err(Error::from)
+}

@@ -1,0 +1,211 @@
+//! `org.reel.Reel1.Manager` at `/org/reel/Reel1`: submit work, create and list projects, list
+//! jobs, health. Every method checks its input before anything is stored.
+
+use super::error::{blocking, Error};
+use super::options;
+use crate::jobs::submit::Input;
+use crate::jobs::Engine;
+use std::collections::HashMap;
+use std::path::PathBuf;
+use zbus::object_server::SignalEmitter;
+use zbus::zvariant::{OwnedObjectPath, OwnedValue, Value};
+
+#[derive(Clone)]
+pub struct Manager {
+    pub engine: Engine,
+}
+
+pub const INTERFACE: &str = "org.reel.Reel1.Manager";
+
+/// A source is a path when it is one line starting with `/`; anything else is script text.
+fn input_of(source: &str, format: Option<String>) -> Input {
+    let one_line = !source.contains('\n');
+    if one_line && source.starts_with('/') {
+        Input::File(PathBuf::from(source))
+    } else if one_line && !source.contains(' ') && source.contains('.') && format.is_none() {
+        // A relative file name: refused with a message about paths, not parsed as a script.
+        Input::File(PathBuf::from(source))
+    } else {
+        Input::Text {
+            text: source.to_string(),
+            format,
+        }
+    }
+}
+
+#[zbus::interface(name = "org.reel.Reel1.Manager")]
+impl Manager {
+    /// Queues a render of a script: `source` is an absolute path to a plain script, Fountain
+    /// screenplay, Markdown outline or ad brief, or the script text itself. Options (all
+    /// optional): profile s, profiles as, output s (absolute folder), priority i,
+    /// narrate-action b, variation u, format s (for text: plain, fountain, markdown).
+    async fn submit_script(
+        &self,
+        source: String,
+        options: HashMap<String, OwnedValue>,
+    ) -> Result<OwnedObjectPath, Error> {
+        let options = options::parse(&options).map_err(Error::InvalidOptions)?;
+        let input = input_of(&source, options.format);
+        let engine = self.engine.clone();
+        let job = blocking(move || engine.submit(input, options.job)).await?;
+        Ok(super::job_path(job.id))
+    }
+
+    /// Queues a render of an edit spec (`.toml`/`.json` timeline) or ad brief at `path`.
+    async fn submit_spec(
+        &self,
+        path: String,
+        options: HashMap<String, OwnedValue>,
+    ) -> Result<OwnedObjectPath, Error> {
+        let options = options::parse(&options).map_err(Error::InvalidOptions)?;
+        let file = PathBuf::from(&path);
+        if !crate::plan::spec::is_spec(&file) {
+            return Err(Error::InvalidPath(format!(
+                "{path}: an edit spec is a .toml or .json file (use SubmitScript for scripts)"
+            )));
+        }
+        let engine = self.engine.clone();
+        let job = blocking(move || engine.submit(Input::File(file), options.job)).await?;
+        Ok(super::job_path(job.id))
+    }
+
+    /// Reads the script at `path` and stores it as a project named `name` (empty: the file's
+    /// name), without rendering it.
+    async fn create_project(&self, name: String, path: String) -> Result<OwnedObjectPath, Error> {
+        let engine = self.engine.clone();
+        let project = blocking(move || engine.create_project(&name, &PathBuf::from(path))).await?;
+        Ok(super::project_path(project.id))
+    }
+
+    /// (object path, id, name, format, scenes) of every project, oldest first.
+    fn list_projects(&self) -> Vec<(OwnedObjectPath, String, String, String, u32)> {
+        self.engine
+            .projects()
+            .into_iter()
+            .map(|p| {
+                (
+                    super::project_path(p.id),
+                    p.id.to_string(),
+                    p.name,
+                    p.format,
+                    p.scenes,
+                )
+            })
+            .collect()
+    }
+
+    /// (object path, id, name, state, stage, progress) of every job, oldest first.
+    fn list_jobs(&self) -> Vec<(OwnedObjectPath, String, String, String, String, f64)> {
+        self.engine
+            .jobs()
+            .into_iter()
+            .map(|j| {
+                (
+                    super::job_path(j.id),
+                    j.id.to_string(),
+                    j.name.clone(),
+                    j.state.to_string(),
+                    j.current_stage().map(|s| s.to_string()).unwrap_or_default(),
+                    j.progress(),
+                )
+            })
+            .collect()
+    }
+
+    /// The object path of job `id`.
+    fn get_job(&self, id: String) -> Result<OwnedObjectPath, Error> {
+        let parsed = id
+            .parse()
+            .map_err(|e: crate::store::BadId| Error::NotFound(e.to_string()))?;
+        self.engine.job(parsed)?;
+        Ok(super::job_path(parsed))
+    }
+
+    /// Version, uptime, workers, job counts, store size and state folder.
+    async fn get_health(&self) -> Result<HashMap<String, OwnedValue>, Error> {
+        let engine = self.engine.clone();
+        // Counting assets walks a sled tree: off the async threads.
+        let (assets, store_bytes) = blocking(move || {
+            let store = engine.store();
+            Ok((store.asset_count(), store.size_on_disk()))
+        })
+        .await?;
+        let counts = self.engine.counts();
+        let settings = self.engine.settings();
+        let entries: Vec<(&str, Value)> = vec![
+            ("version", Value::from(env!("CARGO_PKG_VERSION"))),
+            (
+                "uptime-seconds",
+                Value::from(self.engine.uptime().as_secs_f64()),
+            ),
+            ("workers", Value::from(settings.workers as u32)),
+            ("running", Value::from(counts.running as u32)),
+            ("queued", Value::from(counts.queued as u32)),
+            ("done", Value::from(counts.done as u32)),
+            ("failed", Value::from(counts.failed as u32)),
+            ("cancelled", Value::from(counts.cancelled as u32)),
+            ("projects", Value::from(self.engine.projects().len() as u32)),
+            ("assets", Value::from(assets as u32)),
+            ("store-bytes", Value::from(store_bytes)),
+            (
+                "state-directory",
+                Value::from(self.engine.state_dir().to_string_lossy().into_owned()),
+            ),
+            (
+                "stall-timeout-seconds",
+                Value::from(settings.stall_timeout.as_secs_f64()),
+            ),
+        ];
+        Ok(entries
+            .into_iter()
+            .filter_map(|(k, v)| Some((k.to_string(), v.try_to_owned().ok()?)))
+            .collect())
+    }
+
+    #[zbus(property)]
+    fn version(&self) -> String {
+        env!("CARGO_PKG_VERSION").into()
+    }
+
+    #[zbus(property)]
+    fn workers(&self) -> u32 {
+        self.engine.settings().workers as u32
+    }
+
+    #[zbus(property)]
+    fn running_jobs(&self) -> u32 {
+        self.engine.counts().running as u32
+    }
+
+    #[zbus(property)]
+    fn queued_jobs(&self) -> u32 {
+        self.engine.counts().queued as u32
+    }
+
+    /// A job reached done, failed or cancelled.
+    #[zbus(signal)]
+    pub async fn job_finished(
+        emitter: &SignalEmitter<'_>,
+        job: OwnedObjectPath,
+        state: &str,
+    ) -> zbus::Result<()>;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn paths_and_text_are_told_apart() {
+        assert_eq!(input_of("/a/b.txt", None), Input::File("/a/b.txt".into()));
+        assert_eq!(input_of("b.txt", None), Input::File("b.txt".into()));
+        assert!(matches!(
+            input_of("Scene 1: A lab.\nNARRATOR: Hi.", None),
+            Input::Text { .. }
+        ));
+        assert!(matches!(
+            input_of("Scene 1: Hello there.", None),
+            Input::Text { .. }
+        ));
+    }
+}

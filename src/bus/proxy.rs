@@ -1,0 +1,90 @@
+//! Client proxies, one per interface, shared by the CLI (and any Rust client).
+
+use std::collections::HashMap;
+use zbus::zvariant::{OwnedObjectPath, OwnedValue, Value};
+
+#[zbus::proxy(
+    interface = "org.reel.Reel1.Manager",
+    default_service = "org.reel.Reel1",
+    default_path = "/org/reel/Reel1"
+)]
+pub trait Manager {
+    fn submit_script(
+        &self,
+        source: &str,
+        options: HashMap<&str, Value<'_>>,
+    ) -> zbus::Result<OwnedObjectPath>;
+
+    fn submit_spec(
+        &self,
+        path: &str,
+        options: HashMap<&str, Value<'_>>,
+    ) -> zbus::Result<OwnedObjectPath>;
+
+    fn create_project(&self, name: &str, path: &str) -> zbus::Result<OwnedObjectPath>;
+
+    fn list_projects(&self) -> zbus::Result<Vec<(OwnedObjectPath, String, String, String, u32)>>;
+
+    fn list_jobs(
+        &self,
+    ) -> zbus::Result<Vec<(OwnedObjectPath, String, String, String, String, f64)>>;
+
+    fn get_job(&self, id: &str) -> zbus::Result<OwnedObjectPath>;
+
+    fn get_health(&self) -> zbus::Result<HashMap<String, OwnedValue>>;
+
+    #[zbus(property)]
+    fn version(&self) -> zbus::Result<String>;
+
+    #[zbus(signal)]
+    fn job_finished(&self, job: OwnedObjectPath, state: String) -> zbus::Result<()>;
+}
+
+#[zbus::proxy(interface = "org.reel.Reel1.Job", default_service = "org.reel.Reel1")]
+pub trait Job {
+    fn cancel(&self) -> zbus::Result<()>;
+
+    fn retry(&self) -> zbus::Result<()>;
+
+    #[zbus(property)]
+    fn id(&self) -> zbus::Result<String>;
+
+    #[zbus(property)]
+    fn name(&self) -> zbus::Result<String>;
+
+    #[zbus(property)]
+    fn input(&self) -> zbus::Result<String>;
+
+    #[zbus(property)]
+    fn state(&self) -> zbus::Result<String>;
+
+    #[zbus(property)]
+    fn stage(&self) -> zbus::Result<String>;
+
+    #[zbus(property)]
+    fn progress(&self) -> zbus::Result<f64>;
+
+    #[zbus(property)]
+    fn error(&self) -> zbus::Result<String>;
+
+    #[zbus(property)]
+    fn outputs(&self) -> zbus::Result<Vec<String>>;
+
+    #[zbus(property)]
+    fn profiles(&self) -> zbus::Result<Vec<String>>;
+
+    #[zbus(property)]
+    fn attempts(&self) -> zbus::Result<u32>;
+
+    #[zbus(property)]
+    fn stages(&self) -> zbus::Result<Vec<(String, String, f64, f64)>>;
+
+    #[zbus(property)]
+    fn created_at(&self) -> zbus::Result<u64>;
+
+    #[zbus(property)]
+    fn started_at(&self) -> zbus::Result<u64>;
+
+    #[zbus(property)]
+    fn finished_at(&self) -> zbus::Result<u64>;
+}

@@ -1,0 +1,166 @@
+//! Keeps the bus in step with the engine: every job and project has its object (added to the
+//! ObjectManager as it appears), changed job properties go out as one PropertiesChanged per
+//! change, and the Manager announces finished jobs and its job counts.
+
+use super::job::{self, JobObject};
+use super::manager::{self, Manager};
+use super::project::ProjectObject;
+use super::{job_path, project_path, Bus, NAME, PATH};
+use crate::jobs::{Engine, Event};
+use crate::store::Id;
+use std::borrow::Cow;
+use std::collections::HashMap;
+use tokio::sync::broadcast::error::RecvError;
+use zbus::fdo::Properties;
+use zbus::names::InterfaceName;
+use zbus::object_server::SignalEmitter;
+use zbus::zvariant::{OwnedValue, Value};
+use zbus::Connection;
+
+/// Connects to `bus`, serves the Manager and ObjectManager at `/org/reel/Reel1` and takes the
+/// name `org.reel.Reel1` (failing if another daemon has it).
+pub async fn serve(bus: Bus, engine: &Engine) -> zbus::Result<Connection> {
+    bus.builder()?
+        .serve_at(
+            PATH,
+            Manager {
+                engine: engine.clone(),
+            },
+        )?
+        .serve_at(PATH, zbus::fdo::ObjectManager)?
+        .name(NAME)?
+        .build()
+        .await
+}
+
+/// Publishes until `shutdown` resolves.
+pub async fn run(
+    conn: Connection,
+    engine: Engine,
+    shutdown: impl std::future::Future<Output = ()>,
+) {
+    let mut events = engine.subscribe();
+    let mut publisher = Publisher {
+        conn,
+        engine,
+        published: HashMap::new(),
+        counts: (u32::MAX, u32::MAX),
+    };
+    publisher.sync_all().await;
+    tokio::pin!(shutdown);
+    loop {
+        let event = tokio::select! {
+            _ = &mut shutdown => return,
+            event = events.recv() => event,
+        };
+        let result = match event {
+            Ok(Event::JobAdded(id) | Event::JobChanged(id)) => publisher.job(id).await,
+            Ok(Event::ProjectAdded(id)) => publisher.project(id).await,
+            // Too many events at once: catch up from the engine's current state.
+            Err(RecvError::Lagged(_)) => {
+                publisher.sync_all().await;
+                Ok(())
+            }
+            Err(RecvError::Closed) => return,
+        };
+        if let Err(err) = result {
+            tracing::warn!(%err, "cannot publish a change on the bus");
+        }
+        publisher.counts().await;
+    }
+}
+
+struct Publisher {
+    conn: Connection,
+    engine: Engine,
+    /// What each job's watched properties were when last sent.
+    published: HashMap<Id, Vec<(&'static str, OwnedValue)>>,
+    counts: (u32, u32),
+}
+
+impl Publisher {
+    async fn sync_all(&mut self) {
+        for project in self.engine.projects() {
+            let _ = self.project(project.id).await;
+        }
+        for job in self.engine.jobs() {
+            if let Err(err) = self.job(job.id).await {
+                tracing::warn!(%err, "cannot publish a job on the bus");
+            }
+        }
+        self.counts().await;
+    }
+
+    async fn project(&mut self, id: Id) -> zbus::Result<()> {
+        let object = ProjectObject {
+            engine: self.engine.clone(),
+            id,
+        };
+        self.conn
+            .object_server()
+            .at(project_path(id), object)
+            .await?;
+        Ok(())
+    }
+
+    /// Adds the job's object, or sends what changed since last time.
+    async fn job(&mut self, id: Id) -> zbus::Result<()> {
+        let Ok(job) = self.engine.job(id) else {
+            return Ok(());
+        };
+        let path = job_path(id);
+        let now = job::watched(&job);
+        let Some(before) = self.published.get(&id) else {
+            let object = JobObject {
+                engine: self.engine.clone(),
+                id,
+            };
+            self.conn.object_server().at(&path, object).await?;
+            self.published.insert(id, now);
+            return Ok(());
+        };
+        let changed = job::changes(before, &now);
+        if changed.is_empty() {
+            return Ok(());
+        }
+        let finished = changed.contains_key("State") && job.state.is_final();
+        let emitter = SignalEmitter::new(&self.conn, &path)?;
+        Properties::properties_changed(
+            &emitter,
+            InterfaceName::from_static_str_unchecked(job::INTERFACE),
+            changed,
+            Cow::Borrowed(&[]),
+        )
+        .await?;
+        if finished {
+            let manager = SignalEmitter::new(&self.conn, PATH)?;
+            Manager::job_finished(&manager, path.clone(), job.state.as_str()).await?;
+        }
+        self.published.insert(id, now);
+        Ok(())
+    }
+
+    /// RunningJobs and QueuedJobs on the Manager, when they changed.
+    async fn counts(&mut self) {
+        let counts = self.engine.counts();
+        let now = (counts.running as u32, counts.queued as u32);
+        if now == self.counts {
+            return;
+        }
+        self.counts = now;
+        let Ok(emitter) = SignalEmitter::new(&self.conn, PATH) else {
+            return;
+        };
+        let changed = HashMap::from([
+            ("RunningJobs", Value::from(now.0)),
+            ("QueuedJobs", Value::from(now.1)),
+        ]);
+        let _ = Properties::properties_changed(
+            &emitter,
+            InterfaceName::from_static_str_unchecked(manager::INTERFACE),
+            changed,
+            Cow::Borrowed(&[]),
+        )
+        .await;
+    }
+}

@@ -1,0 +1,201 @@
+//! `reel daemon`: the store, the job engine, the bus and the signals, wired together.
+//!
+//! Start-up: config (refused with the key named when wrong) → store (unfinished jobs queued
+//! again) → bus name → READY=1. SIGTERM or SIGINT: STOPPING=1, running stages are stopped and
+//! recorded as interrupted (they resume on the next start), every task is awaited, the store
+//! flushed. SIGHUP re-reads the config and applies it without a restart.
+
+pub mod config;
+pub mod notify;
+
+use crate::bus::{publish, Bus};
+use crate::jobs::{Engine, Settings};
+use notify::Notifier;
+use std::future::Future;
+use std::path::PathBuf;
+use tokio::sync::watch;
+
+#[derive(Debug, Clone)]
+pub struct Options {
+    pub bus: Bus,
+    /// Only this config file, instead of the system and user ones.
+    pub config: Option<PathBuf>,
+    pub state_dir: PathBuf,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum DaemonError {
+    #[error(transparent)]
+    Config(#[from] config::ConfigError),
+    #[error(transparent)]
+    Engine(#[from] crate::jobs::EngineError),
+    #[error("cannot take {name} on the {bus} bus: {reason}")]
+    Bus {
+        name: &'static str,
+        bus: &'static str,
+        reason: String,
+    },
+    #[error("{0}")]
+    Io(String),
+}
+
+/// `$STATE_DIRECTORY` (systemd's StateDirectory=), else `$XDG_STATE_HOME/reel`, else
+/// `~/.local/state/reel`.
+pub fn default_state_dir() -> PathBuf {
+    if let Some(dirs) = std::env::var_os("STATE_DIRECTORY") {
+        // systemd may pass several, separated by colons: the first is ours.
+        let first = dirs
+            .to_string_lossy()
+            .split(':')
+            .next()
+            .unwrap_or("")
+            .to_string();
+        if !first.is_empty() {
+            return PathBuf::from(first);
+        }
+    }
+    std::env::var_os("XDG_STATE_HOME")
+        .map(|d| PathBuf::from(d).join("reel"))
+        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".local/state/reel")))
+        .unwrap_or_else(|| PathBuf::from("/var/lib/reel"))
+}
+
+/// Runs until SIGTERM/SIGINT or until `stop` resolves.
+pub async fn run(options: Options, stop: impl Future<Output = ()>) -> Result<(), DaemonError> {
+    let notifier = Notifier::from_env();
+    std::fs::create_dir_all(&options.state_dir)
+        .map_err(|e| DaemonError::Io(format!("{}: {e}", options.state_dir.display())))?;
+    let (settings, files) = config::load(options.config.as_deref(), &options.state_dir)?;
+    log_config(&settings, &files);
+
+    let state_dir = options.state_dir.clone();
+    let engine = tokio::task::spawn_blocking(move || Engine::open(&state_dir, settings))
+        .await
+        .map_err(|e| DaemonError::Io(e.to_string()))??;
+    let conn = publish::serve(options.bus, &engine)
+        .await
+        .map_err(|e| DaemonError::Bus {
+            name: crate::bus::NAME,
+            bus: options.bus.name(),
+            reason: match e {
+                zbus::Error::NameTaken => "another reel daemon already has it".into(),
+                other => other.to_string(),
+            },
+        })?;
+
+    let (shutdown_tx, shutdown_rx) = watch::channel(false);
+    let shutdown = move || {
+        let mut rx = shutdown_rx.clone();
+        async move {
+            let _ = rx.wait_for(|stop| *stop).await;
+        }
+    };
+    let runner = tokio::spawn({
+        let engine = engine.clone();
+        let shutdown = shutdown();
+        async move { engine.run(shutdown).await }
+    });
+    let publisher = tokio::spawn(publish::run(conn.clone(), engine.clone(), shutdown()));
+    let notifier = std::sync::Arc::new(notifier);
+    let supervisor = tokio::spawn({
+        let engine = engine.clone();
+        let notifier = notifier.clone();
+        let shutdown = shutdown();
+        async move {
+            let status_of = |engine: &Engine| {
+                let c = engine.counts();
+                format!("{} running, {} queued", c.running, c.queued)
+            };
+            let mut last = String::new();
+            let watched = engine.clone();
+            engine
+                .supervise(shutdown, move || {
+                    notifier.ping();
+                    let status = status_of(&watched);
+                    if status != last {
+                        notifier.status(&status);
+                        last = status;
+                    }
+                })
+                .await
+        }
+    });
+
+    let counts = engine.counts();
+    tracing::info!(
+        bus = options.bus.name(),
+        state = %options.state_dir.display(),
+        queued = counts.queued,
+        "ready"
+    );
+    notifier.ready(&format!("{} queued", counts.queued));
+    wait_for_stop(&engine, &options, &notifier, stop).await;
+
+    tracing::info!("stopping: interrupting running stages");
+    notifier.stopping();
+    let _ = shutdown_tx.send(true);
+    let _ = runner.await;
+    let _ = supervisor.await;
+    let _ = publisher.await;
+    drop(conn);
+    engine
+        .store()
+        .flush()
+        .map_err(|e| DaemonError::Io(e.to_string()))?;
+    tracing::info!("stopped");
+    Ok(())
+}
+
+/// Until SIGTERM, SIGINT or `stop`; SIGHUP reloads the config in between.
+async fn wait_for_stop(
+    engine: &Engine,
+    options: &Options,
+    notifier: &Notifier,
+    stop: impl Future<Output = ()>,
+) {
+    use tokio::signal::unix::{signal, SignalKind};
+    let (Ok(mut term), Ok(mut int), Ok(mut hup)) = (
+        signal(SignalKind::terminate()),
+        signal(SignalKind::interrupt()),
+        signal(SignalKind::hangup()),
+    ) else {
+        tracing::error!("cannot listen for signals; stopping only on request");
+        stop.await;
+        return;
+    };
+    tokio::pin!(stop);
+    loop {
+        tokio::select! {
+            _ = term.recv() => return,
+            _ = int.recv() => return,
+            _ = &mut stop => return,
+            _ = hup.recv() => {
+                notifier.reloading();
+                reload(engine, options);
+                notifier.ready("reloaded");
+            }
+        }
+    }
+}
+
+fn reload(engine: &Engine, options: &Options) {
+    match config::load(options.config.as_deref(), &options.state_dir) {
+        Ok((settings, files)) => {
+            log_config(&settings, &files);
+            engine.reconfigure(settings);
+        }
+        Err(err) => tracing::error!(%err, "config not reloaded; keeping the old one"),
+    }
+}
+
+fn log_config(settings: &Settings, files: &[PathBuf]) {
+    let files: Vec<String> = files.iter().map(|p| p.display().to_string()).collect();
+    tracing::info!(
+        files = %if files.is_empty() { "(none: defaults)".to_string() } else { files.join(", ") },
+        workers = settings.workers,
+        stall_timeout_s = settings.stall_timeout.as_secs_f64(),
+        outbox = %settings.outbox.display(),
+        profiles = %settings.profiles.join(","),
+        "config"
+    );
+}

@@ -1,0 +1,199 @@
+//! The daemon's configuration: TOML from `/etc/reel/reel.toml`, then
+//! `$XDG_CONFIG_HOME/reel/reel.toml` (later files override earlier keys), or only the file
+//! given with `--config`. Unknown keys are refused with the key and its line named.
+
+use crate::jobs::Settings;
+use crate::render::profile;
+use serde::Deserialize;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+/// One config file as written; every key optional.
+#[derive(Debug, Default, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct File {
+    /// Jobs rendered at once (default: one per two cores).
+    pub workers: Option<usize>,
+    /// Seconds a stage may report no progress before the job fails.
+    pub stall_timeout_s: Option<f64>,
+    /// Folder for outputs of jobs that name none (default `<state>/outbox`).
+    pub outbox: Option<PathBuf>,
+    /// Profiles for jobs that name none (default `["youtube-1080p"]`).
+    pub profiles: Option<Vec<String>>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("{path}: {message}")]
+    Read { path: PathBuf, message: String },
+    #[error("{path}: {message}")]
+    Invalid { path: PathBuf, message: String },
+}
+
+impl File {
+    fn overlay(self, over: File) -> File {
+        File {
+            workers: over.workers.or(self.workers),
+            stall_timeout_s: over.stall_timeout_s.or(self.stall_timeout_s),
+            outbox: over.outbox.or(self.outbox),
+            profiles: over.profiles.or(self.profiles),
+        }
+    }
+}
+
+/// The files read, in order: `explicit` alone when given, else the system and user files
+/// that exist.
+pub fn sources(explicit: Option<&Path>) -> Vec<PathBuf> {
+    if let Some(path) = explicit {
+        return vec![path.to_path_buf()];
+    }
+    let system = std::env::var_os("CONFIGURATION_DIRECTORY")
+        .map(|d| PathBuf::from(d).join("reel.toml"))
+        .unwrap_or_else(|| PathBuf::from("/etc/reel/reel.toml"));
+    let user = std::env::var_os("XDG_CONFIG_HOME")
+        .map(PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".config")))
+        .map(|d| d.join("reel/reel.toml"));
+    std::iter::once(system)
+        .chain(user)
+        .filter(|p| p.is_file())
+        .collect()
+}
+
+/// Reads and checks the config into engine settings; `state_dir` places the default outbox.
+pub fn load(
+    explicit: Option<&Path>,
+    state_dir: &Path,
+) -> Result<(Settings, Vec<PathBuf>), ConfigError> {
+    let files = sources(explicit);
+    let mut merged = File::default();
+    for path in &files {
+        let text = std::fs::read_to_string(path).map_err(|e| ConfigError::Read {
+            path: path.clone(),
+            message: e.to_string(),
+        })?;
+        merged = merged.overlay(parse(&text, path)?);
+    }
+    let path = files
+        .last()
+        .cloned()
+        .unwrap_or_else(|| PathBuf::from("(defaults)"));
+    Ok((check(merged, state_dir, &path)?, files))
+}
+
+pub fn parse(text: &str, path: &Path) -> Result<File, ConfigError> {
+    toml::from_str(text).map_err(|e| {
+        let place = e
+            .span()
+            .map(|span| {
+                let line = text[..span.start.min(text.len())].matches('\n').count() + 1;
+                format!("line {line}: ")
+            })
+            .unwrap_or_default();
+        ConfigError::Invalid {
+            path: path.to_path_buf(),
+            message: format!("{place}{}", e.message()),
+        }
+    })
+}
+
+/// Values within reason, profiles that exist, folders that are absolute.
+fn check(file: File, state_dir: &Path, path: &Path) -> Result<Settings, ConfigError> {
+    let invalid = |message: String| ConfigError::Invalid {
+        path: path.to_path_buf(),
+        message,
+    };
+    let workers = file.workers.unwrap_or_else(Settings::default_workers);
+    if !(1..=64).contains(&workers) {
+        return Err(invalid(format!("workers = {workers}: give 1 to 64")));
+    }
+    let stall = file.stall_timeout_s.unwrap_or(120.0);
+    if !(stall.is_finite() && stall > 0.0) {
+        return Err(invalid(format!(
+            "stall_timeout_s = {stall}: give a positive number of seconds"
+        )));
+    }
+    let profiles = file
+        .profiles
+        .unwrap_or_else(|| vec!["youtube-1080p".to_string()]);
+    for name in &profiles {
+        profile::find(name).map_err(|e| invalid(format!("profiles: {e}")))?;
+    }
+    let outbox = file.outbox.unwrap_or_else(|| state_dir.join("outbox"));
+    if !outbox.is_absolute() {
+        return Err(invalid(format!(
+            "outbox = {}: give an absolute path",
+            outbox.display()
+        )));
+    }
+    Ok(Settings {
+        workers,
+        stall_timeout: Duration::from_secs_f64(stall),
+        outbox,
+        profiles,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn unknown_keys_are_named_with_their_line() {
+        let err = parse(
+            "workers = 2\nwrokers = 3\n",
+            Path::new("/etc/reel/reel.toml"),
+        )
+        .unwrap_err();
+        let text = err.to_string();
+        assert!(
+            text.contains("wrokers") && text.contains("line 2"),
+            "{text}"
+        );
+    }
+
+    #[test]
+    fn later_files_override_earlier_keys() {
+        let system = parse(
+            "workers = 1\nprofiles = [\"preview-480p\"]\n",
+            Path::new("a"),
+        )
+        .unwrap();
+        let user = parse("workers = 3\n", Path::new("b")).unwrap();
+        let settings = check(system.overlay(user), Path::new("/state"), Path::new("b")).unwrap();
+        assert_eq!(settings.workers, 3);
+        assert_eq!(settings.profiles, vec!["preview-480p"]);
+        assert_eq!(settings.outbox, PathBuf::from("/state/outbox"));
+    }
+
+    #[test]
+    fn the_shipped_example_is_valid() {
+        let text = include_str!("../../systemd/reel.toml");
+        let file = parse(text, Path::new("reel.toml")).unwrap();
+        assert!(check(file, Path::new("/s"), Path::new("reel.toml")).is_ok());
+        // Every key it documents is one the daemon reads.
+        let uncommented: String = text
+            .lines()
+            .map(|l| l.strip_prefix('#').unwrap_or(l))
+            .filter(|l| l.contains(" = "))
+            .map(|l| format!("{l}\n"))
+            .collect();
+        parse(&uncommented, Path::new("reel.toml")).unwrap();
+    }
+
+    #[test]
+    fn bad_values_are_refused() {
+        for text in [
+            "workers = 0",
+            "stall_timeout_s = -1.0",
+            "profiles = [\"nope\"]",
+            "outbox = \"rel\"",
+        ] {
+            let file = parse(text, Path::new("c")).unwrap();
+            assert!(
+                check(file, Path::new("/s"), Path::new("c")).is_err(),
+                "{text}"
+            );
+        }
+    }
+}

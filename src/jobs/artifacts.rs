@@ -1,0 +1,106 @@
+//! A stage's results on disk: a JSON file in the job's folder plus the media it points at,
+//! each recorded with its SHA-256 so a resumed job reuses them only when they are unchanged.
+
+use super::model::Artifact;
+use crate::render::cache::write_atomic;
+use serde::de::DeserializeOwned;
+use serde::Serialize;
+use sha2::{Digest, Sha256};
+use std::io::Read;
+use std::path::{Path, PathBuf};
+
+/// Hashes the file at `path` into an artifact record of `kind`.
+pub fn record(kind: &str, path: &Path) -> std::io::Result<Artifact> {
+    let mut file = std::fs::File::open(path)?;
+    let mut hash = Sha256::new();
+    let mut buffer = vec![0u8; 1 << 16];
+    let mut size = 0u64;
+    loop {
+        let n = file.read(&mut buffer)?;
+        if n == 0 {
+            break;
+        }
+        hash.update(&buffer[..n]);
+        size += n as u64;
+    }
+    Ok(Artifact {
+        kind: kind.to_string(),
+        path: path.to_path_buf(),
+        sha256: hash.finalize().iter().map(|b| format!("{b:02x}")).collect(),
+        size,
+    })
+}
+
+/// Whether the file is still there with the same content.
+pub fn intact(artifact: &Artifact) -> bool {
+    match record(&artifact.kind, &artifact.path) {
+        Ok(now) => now.sha256 == artifact.sha256,
+        Err(_) => false,
+    }
+}
+
+/// Writes `value` as `<dir>/<name>.json` atomically and records it.
+pub fn save<T: Serialize>(dir: &Path, name: &str, value: &T) -> std::io::Result<Artifact> {
+    let path = dir.join(format!("{name}.json"));
+    let json = serde_json::to_vec_pretty(value).map_err(std::io::Error::other)?;
+    write_atomic(&path, &json)?;
+    record(name, &path)
+}
+
+/// The value a finished stage saved, if it and every file it made are intact.
+pub fn load<T: DeserializeOwned>(artifacts: &[Artifact]) -> Option<T> {
+    let result = artifacts.first()?;
+    if !artifacts.iter().all(intact) {
+        return None;
+    }
+    serde_json::from_slice(&std::fs::read(&result.path).ok()?).ok()
+}
+
+/// Temp files a killed render may have left beside `target` (see `render::cache::temp_path`).
+pub fn leftovers(target: &Path) -> Vec<PathBuf> {
+    let (Some(dir), Some(name)) = (target.parent(), target.file_name()) else {
+        return Vec::new();
+    };
+    let prefix = format!(".{}.", name.to_string_lossy());
+    std::fs::read_dir(dir)
+        .into_iter()
+        .flatten()
+        .flatten()
+        .map(|entry| entry.path())
+        .filter(|path| {
+            path.file_name()
+                .map(|n| n.to_string_lossy())
+                .is_some_and(|n| n.starts_with(&prefix) && n.ends_with(".part"))
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_changed_file_is_not_reused() {
+        let dir = tempfile::tempdir().unwrap();
+        let media = dir.path().join("a.wav");
+        std::fs::write(&media, b"one").unwrap();
+        let saved = save(dir.path(), "voice", &vec![1, 2, 3]).unwrap();
+        let artifacts = vec![saved, record("speech", &media).unwrap()];
+        assert_eq!(load::<Vec<i32>>(&artifacts), Some(vec![1, 2, 3]));
+        std::fs::write(&media, b"two").unwrap();
+        assert_eq!(load::<Vec<i32>>(&artifacts), None);
+    }
+
+    #[test]
+    fn leftovers_are_only_this_targets_part_files() {
+        let dir = tempfile::tempdir().unwrap();
+        let target = dir.path().join("a-youtube.mp4");
+        for name in [".a-youtube.mp4.77.part", ".b.mp4.77.part", "a-youtube.mp4"] {
+            std::fs::write(dir.path().join(name), b"").unwrap();
+        }
+        assert_eq!(
+            leftovers(&target),
+            vec![dir.path().join(".a-youtube.mp4.77.part")]
+        );
+    }
+}

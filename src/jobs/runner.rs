@@ -1,0 +1,211 @@
+//! Runs one job's stages in order on the calling (blocking) thread. A stage already done in an
+//! earlier run is skipped when its saved result and every file it made are unchanged; the
+//! render stage also skips each profile whose finished file is intact. So a job killed in the
+//! middle of encoding goes on from the encode, with speech, cards and mix reused.
+
+use super::artifacts;
+use super::model::{Artifact, Job, StageName, StageState};
+use crate::plan::from_project::Speech;
+use crate::plan::timeline::Source;
+use crate::render::audio::Mix;
+use crate::render::profile::Profile;
+use crate::render::stages::{self, Parsed, Planned};
+use crate::render::{output, Cache, Cancel, Options, Output, Progress, RenderError};
+use serde::de::DeserializeOwned;
+use serde::Serialize;
+use std::path::{Path, PathBuf};
+
+/// Where the engine hears about a running job.
+pub trait Tracker {
+    /// `stage` starts; `keep` keeps the artifacts it has (the render stage's finished files).
+    fn start(&mut self, stage: StageName, keep: bool);
+    /// Progress 0–1 within `stage`.
+    fn progress(&mut self, stage: StageName, fraction: f64);
+    /// Adds `artifacts` to `stage` and, when `done`, marks it done: one store transaction.
+    fn record(
+        &mut self,
+        stage: StageName,
+        artifacts: Vec<Artifact>,
+        done: bool,
+    ) -> Result<(), RenderError>;
+}
+
+/// What a job needs besides its own record.
+pub struct Context<'a> {
+    /// The job's own folder, for stage results.
+    pub dir: &'a Path,
+    pub output_dir: &'a Path,
+    pub profiles: &'a [Profile],
+    pub cache: &'a Cache,
+    pub cancel: &'a Cancel,
+}
+
+/// Runs what is left of `job`; returns the rendered files.
+pub fn run(
+    job: &Job,
+    ctx: &Context,
+    tracker: &mut dyn Tracker,
+) -> Result<Vec<PathBuf>, RenderError> {
+    let options = Options {
+        variation: job.options.variation,
+        narrate_action: job.options.narrate_action,
+    };
+    let parsed: Parsed = stage(job, StageName::Parse, ctx, tracker, |_| {
+        Ok((stages::read(&job.input, options)?, Vec::new()))
+    })?;
+    let speech: Vec<Vec<Speech>> = stage(job, StageName::Voice, ctx, tracker, |tracker| {
+        let Parsed::Script(script) = &parsed else {
+            return Ok((Vec::new(), Vec::new()));
+        };
+        let speech = stages::speak(
+            script,
+            ctx.cache,
+            ctx.cancel,
+            &mut reporter(tracker, StageName::Voice),
+        )?;
+        let files = speech
+            .iter()
+            .flatten()
+            .map(|s| artifact("speech", &s.path))
+            .collect::<Result<_, _>>()?;
+        Ok((speech, files))
+    })?;
+    let visuals: Vec<Source> = stage(job, StageName::Visuals, ctx, tracker, |_| {
+        let Parsed::Script(script) = &parsed else {
+            return Ok((Vec::new(), Vec::new()));
+        };
+        let visuals = stages::visuals(script);
+        // Title cards are typeset here, once per profile size, so the render stage finds them.
+        let mut cards = Vec::new();
+        for source in &visuals {
+            for profile in ctx.profiles {
+                ctx.cancel.check()?;
+                if let Some(card) = output::card_image(source, profile, ctx.cache)? {
+                    cards.push(artifact("card", &card)?);
+                }
+            }
+        }
+        Ok((visuals, cards))
+    })?;
+    let planned: Planned = stage(job, StageName::Plan, ctx, tracker, |_| {
+        let planned = match &parsed {
+            Parsed::Script(script) => stages::plan(script, &speech, visuals.clone())?,
+            Parsed::Spec(planned) => {
+                stages::check_media(planned)?;
+                planned.clone()
+            }
+        };
+        Ok((planned, Vec::new()))
+    })?;
+    let mix: Mix = stage(job, StageName::Music, ctx, tracker, |tracker| {
+        let mix = stages::mix(
+            &planned,
+            ctx.cache,
+            ctx.cancel,
+            &mut reporter(tracker, StageName::Music),
+        )?;
+        let file = artifact("mix", &mix.path)?;
+        Ok((mix, vec![file]))
+    })?;
+    render(job, ctx, tracker, &planned, &mix)
+}
+
+/// Runs `work` for stage `name` unless an earlier run finished it and its files are intact;
+/// saves its result as the stage's first artifact.
+fn stage<T: Serialize + DeserializeOwned>(
+    job: &Job,
+    name: StageName,
+    ctx: &Context,
+    tracker: &mut dyn Tracker,
+    work: impl FnOnce(&mut dyn Tracker) -> Result<(T, Vec<Artifact>), RenderError>,
+) -> Result<T, RenderError> {
+    let previous = job.stage(name);
+    if previous.state == StageState::Done {
+        if let Some(value) = artifacts::load(&previous.artifacts) {
+            tracing::info!(stage = %name, "reusing the finished stage");
+            return Ok(value);
+        }
+        tracing::warn!(stage = %name, "a file of the finished stage changed: doing it again");
+    }
+    ctx.cancel.check()?;
+    tracker.start(name, false);
+    let (value, made) = work(tracker)?;
+    let saved =
+        artifacts::save(ctx.dir, name.as_str(), &value).map_err(|e| RenderError::io(ctx.dir, e))?;
+    let mut all = vec![saved];
+    all.extend(made);
+    tracker.record(name, all, true)?;
+    Ok(value)
+}
+
+/// Every profile's file, skipping those an earlier run finished.
+fn render(
+    job: &Job,
+    ctx: &Context,
+    tracker: &mut dyn Tracker,
+    planned: &Planned,
+    mix: &Mix,
+) -> Result<Vec<PathBuf>, RenderError> {
+    let finished: Vec<&Artifact> = job
+        .stage(StageName::Render)
+        .artifacts
+        .iter()
+        .filter(|a| a.kind == "output" && artifacts::intact(a))
+        .collect();
+    tracker.start(StageName::Render, true);
+    let folder = Output::Folder(ctx.output_dir.to_path_buf());
+    let count = ctx.profiles.len().max(1) as f64;
+    let mut outputs = Vec::new();
+    for (index, profile) in ctx.profiles.iter().enumerate() {
+        let path = folder.path_for(&job.input, profile, false, job.options.variation);
+        if finished.iter().any(|a| a.path == path) {
+            tracing::info!(profile = %profile.name, "reusing the finished file");
+            outputs.push(path);
+            continue;
+        }
+        for leftover in artifacts::leftovers(&path) {
+            let _ = std::fs::remove_file(leftover);
+        }
+        let mut total = 1.0;
+        let mut progress = |event: Progress| match event {
+            Progress::Stage { total: t, .. } => total = t.max(1e-9),
+            Progress::Advance(done) => tracker.progress(
+                StageName::Render,
+                (index as f64 + (done / total).clamp(0.0, 1.0)) / count,
+            ),
+        };
+        let rendered = output::render_profile(
+            planned,
+            profile,
+            &mix.path,
+            &path,
+            ctx.cache,
+            ctx.cancel,
+            &mut progress,
+        )?;
+        let mut files = vec![artifact("output", &rendered.path)?];
+        for subtitle in &rendered.subtitles {
+            files.push(artifact("subtitles", subtitle)?);
+        }
+        tracker.record(StageName::Render, files, false)?;
+        outputs.push(rendered.path);
+    }
+    tracker.record(StageName::Render, Vec::new(), true)?;
+    Ok(outputs)
+}
+
+fn artifact(kind: &str, path: &Path) -> Result<Artifact, RenderError> {
+    artifacts::record(kind, path).map_err(|e| RenderError::io(path, e))
+}
+
+/// Turns the render functions' progress events into a fraction of `stage`.
+fn reporter(tracker: &mut dyn Tracker, stage: StageName) -> impl FnMut(Progress) + '_ {
+    let mut total = 1.0;
+    move |event| match event {
+        Progress::Stage { total: t, .. } => {
+            total = t.max(1e-9);
+            tracker.progress(stage, 0.0);
+        }
+        Progress::Advance(done) => tracker.progress(stage, (done / total).clamp(0.0, 1.0)),
+    }
+}

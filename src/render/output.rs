@@ -1,0 +1,201 @@
+//! One profile of a planned timeline → a verified file at its final path, with its subtitles.
+//! The file is played into a temp name beside the target and renamed only once it checks out,
+//! so the target path never holds a partial file.
+
+use super::cache::{self, Cache};
+use super::error::RenderError;
+use super::graph::{self, ClipMedia};
+use super::pipeline::{self, Cancel};
+use super::profile::Profile;
+use super::stages::Planned;
+use super::{card, probe, Progress};
+use crate::plan::captions;
+use crate::plan::timeline::{Source, Timeline};
+use serde::{Deserialize, Serialize};
+use std::path::{Path, PathBuf};
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Rendered {
+    pub path: PathBuf,
+    pub subtitles: Vec<PathBuf>,
+    pub profile: String,
+    pub width: u32,
+    pub height: u32,
+    pub duration: f64,
+}
+
+/// Renders `planned` with `profile` to `path`, reporting seconds of video done.
+pub fn render_profile(
+    planned: &Planned,
+    profile: &Profile,
+    mix: &Path,
+    path: &Path,
+    cache: &Cache,
+    cancel: &Cancel,
+    progress: &mut dyn FnMut(Progress),
+) -> Result<Rendered, RenderError> {
+    let timeline = &planned.timeline;
+    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+        std::fs::create_dir_all(dir).map_err(|e| RenderError::io(dir, e))?;
+    }
+    let media = clip_media(timeline, profile, cache)?;
+    let temp = cache::temp_path(path);
+    let duration = timeline.duration();
+    progress(Progress::Stage {
+        name: profile.name.clone(),
+        total: duration,
+    });
+    let result = (|| {
+        let mut graph = graph::build(&graph::Job {
+            timeline,
+            media: &media,
+            profile,
+            mix,
+            output: &temp,
+        })?;
+        graph.preroll()?;
+        let position = graph.position.clone();
+        let pipeline = graph.pipeline.clone();
+        pipeline::run_until(&pipeline, "rendering", cancel, || {
+            graph.close_finished();
+            progress(Progress::Advance(position.seconds().min(duration)));
+        })
+        .map_err(|err| blame_clip(err, &graph, planned))?;
+        verify(&temp, profile, duration)
+    })();
+    let rendered = result.and_then(|()| {
+        std::fs::rename(&temp, path).map_err(|e| RenderError::io(path, e))?;
+        write_subtitles(timeline, path)
+    });
+    match rendered {
+        Ok(subtitles) => Ok(Rendered {
+            path: path.to_path_buf(),
+            subtitles,
+            profile: profile.name.clone(),
+            width: profile.width,
+            height: profile.height,
+            duration,
+        }),
+        Err(err) => {
+            let _ = std::fs::remove_file(&temp);
+            Err(err)
+        }
+    }
+}
+
+/// Title cards typeset at the profile's size; images and videos as they are.
+fn clip_media(
+    timeline: &Timeline,
+    profile: &Profile,
+    cache: &Cache,
+) -> Result<Vec<ClipMedia>, RenderError> {
+    timeline
+        .clips
+        .iter()
+        .map(|clip| {
+            Ok(match &clip.source {
+                Source::Image { path } => ClipMedia::Still(path.clone()),
+                Source::Card { .. } => {
+                    ClipMedia::Still(card_image(&clip.source, profile, cache)?.unwrap_or_default())
+                }
+                Source::Video { path, in_s } => ClipMedia::Video {
+                    path: path.clone(),
+                    in_s: *in_s,
+                    size: graph::video_size(path, "")?,
+                },
+            })
+        })
+        .collect()
+}
+
+/// The picture of a title card at `profile`'s size (cached); `None` for other sources.
+pub fn card_image(
+    source: &Source,
+    profile: &Profile,
+    cache: &Cache,
+) -> Result<Option<PathBuf>, RenderError> {
+    let Source::Card {
+        title,
+        subtitle,
+        background,
+        text_color,
+    } = source
+    else {
+        return Ok(None);
+    };
+    let card = card::Card {
+        title,
+        subtitle,
+        background,
+        text_color: *text_color,
+    };
+    card::render(&card, profile.width, profile.height, cache).map(Some)
+}
+
+/// A decoder failing inside a clip's branch is that clip's file's fault: say which.
+fn blame_clip(err: RenderError, graph: &graph::Graph, planned: &Planned) -> RenderError {
+    let RenderError::Pipeline {
+        element, message, ..
+    } = &err
+    else {
+        return err;
+    };
+    let Some(clip) = graph.clip_of(element) else {
+        return err;
+    };
+    match &planned.timeline.clips[clip].source {
+        Source::Image { path } | Source::Video { path, .. } => RenderError::Image {
+            place: planned.places[clip].clone(),
+            path: path.clone(),
+            reason: format!("decoding failed: {message}"),
+        },
+        Source::Card { .. } => err,
+    }
+}
+
+/// `.srt` and `.vtt` beside the video.
+fn write_subtitles(timeline: &Timeline, video: &Path) -> Result<Vec<PathBuf>, RenderError> {
+    if timeline.captions.is_empty() {
+        return Ok(Vec::new());
+    }
+    let files = [
+        (
+            video.with_extension("srt"),
+            captions::to_srt(&timeline.captions),
+        ),
+        (
+            video.with_extension("vtt"),
+            captions::to_vtt(&timeline.captions),
+        ),
+    ];
+    for (path, text) in &files {
+        cache::write_atomic(path, text.as_bytes()).map_err(|e| RenderError::io(path, e))?;
+    }
+    Ok(files.into_iter().map(|(p, _)| p).collect())
+}
+
+/// The file holds what the profile promised, for as long as the timeline runs.
+pub fn verify(path: &Path, profile: &Profile, duration: f64) -> Result<(), RenderError> {
+    let fail = |problem: String| RenderError::Verify {
+        path: path.to_path_buf(),
+        problem,
+    };
+    let info = probe::probe(path).map_err(fail)?;
+    let video = info.video.ok_or_else(|| fail("no video stream".into()))?;
+    if (video.width, video.height) != (profile.width, profile.height) {
+        return Err(fail(format!(
+            "video is {}x{}, not {}x{}",
+            video.width, video.height, profile.width, profile.height
+        )));
+    }
+    if info.audio.is_none() {
+        return Err(fail("no audio stream".into()));
+    }
+    if (info.duration - duration).abs() > 0.1 {
+        return Err(fail(format!(
+            "lasts {:.3} s, the timeline {:.3} s",
+            info.duration, duration
+        )));
+    }
+    Ok(())
+}

@@ -1,0 +1,276 @@
+//! The stored form of every record: versioned serde types, apart from the domain types, so
+//! the domain can change while old records still read. Each record is JSON tagged with its
+//! version (`{"v":1,...}`); a new version adds a variant and a conversion from the old one.
+
+use super::{Id, ProjectInfo, SceneInfo};
+use crate::jobs::model::{Artifact, Job, JobOptions, JobState, Stage, StageName, StageState};
+use serde::{Deserialize, Serialize};
+use std::path::PathBuf;
+
+#[derive(Serialize, Deserialize)]
+#[serde(tag = "v")]
+pub enum JobRecord {
+    #[serde(rename = "1")]
+    V1(JobV1),
+}
+
+#[derive(Serialize, Deserialize)]
+pub struct JobV1 {
+    id: Id,
+    name: String,
+    project: Option<Id>,
+    input: PathBuf,
+    profiles: Vec<String>,
+    output_dir: Option<PathBuf>,
+    priority: i32,
+    narrate_action: bool,
+    variation: u32,
+    state: JobState,
+    stages: Vec<StageV1>,
+    error: Option<String>,
+    outputs: Vec<PathBuf>,
+    created_ms: u64,
+    started_ms: Option<u64>,
+    finished_ms: Option<u64>,
+    attempts: u32,
+}
+
+#[derive(Serialize, Deserialize)]
+pub struct StageV1 {
+    name: StageName,
+    state: StageState,
+    progress: f64,
+    started_ms: Option<u64>,
+    seconds: f64,
+    artifacts: Vec<ArtifactV1>,
+}
+
+#[derive(Serialize, Deserialize)]
+pub struct ArtifactV1 {
+    kind: String,
+    path: PathBuf,
+    sha256: String,
+    size: u64,
+}
+
+impl From<&Artifact> for ArtifactV1 {
+    fn from(a: &Artifact) -> ArtifactV1 {
+        ArtifactV1 {
+            kind: a.kind.clone(),
+            path: a.path.clone(),
+            sha256: a.sha256.clone(),
+            size: a.size,
+        }
+    }
+}
+
+impl From<ArtifactV1> for Artifact {
+    fn from(a: ArtifactV1) -> Artifact {
+        Artifact {
+            kind: a.kind,
+            path: a.path,
+            sha256: a.sha256,
+            size: a.size,
+        }
+    }
+}
+
+impl From<&Job> for JobRecord {
+    fn from(job: &Job) -> JobRecord {
+        JobRecord::V1(JobV1 {
+            id: job.id,
+            name: job.name.clone(),
+            project: job.project,
+            input: job.input.clone(),
+            profiles: job.options.profiles.clone(),
+            output_dir: job.options.output_dir.clone(),
+            priority: job.options.priority,
+            narrate_action: job.options.narrate_action,
+            variation: job.options.variation,
+            state: job.state,
+            stages: job
+                .stages
+                .iter()
+                .map(|s| StageV1 {
+                    name: s.name,
+                    state: s.state,
+                    progress: s.progress,
+                    started_ms: s.started_ms,
+                    seconds: s.seconds,
+                    artifacts: s.artifacts.iter().map(ArtifactV1::from).collect(),
+                })
+                .collect(),
+            error: job.error.clone(),
+            outputs: job.outputs.clone(),
+            created_ms: job.created_ms,
+            started_ms: job.started_ms,
+            finished_ms: job.finished_ms,
+            attempts: job.attempts,
+        })
+    }
+}
+
+impl From<JobRecord> for Job {
+    fn from(record: JobRecord) -> Job {
+        let JobRecord::V1(r) = record;
+        Job {
+            id: r.id,
+            name: r.name,
+            project: r.project,
+            input: r.input,
+            options: JobOptions {
+                profiles: r.profiles,
+                output_dir: r.output_dir,
+                priority: r.priority,
+                narrate_action: r.narrate_action,
+                variation: r.variation,
+            },
+            state: r.state,
+            stages: r
+                .stages
+                .into_iter()
+                .map(|s| Stage {
+                    name: s.name,
+                    state: s.state,
+                    progress: s.progress,
+                    started_ms: s.started_ms,
+                    seconds: s.seconds,
+                    artifacts: s.artifacts.into_iter().map(Artifact::from).collect(),
+                })
+                .collect(),
+            error: r.error,
+            outputs: r.outputs,
+            created_ms: r.created_ms,
+            started_ms: r.started_ms,
+            finished_ms: r.finished_ms,
+            attempts: r.attempts,
+        }
+    }
+}
+
+#[derive(Serialize, Deserialize)]
+#[serde(tag = "v")]
+pub enum AssetRecord {
+    #[serde(rename = "1")]
+    V1 {
+        job: Id,
+        created_ms: u64,
+        #[serde(flatten)]
+        artifact: ArtifactV1,
+    },
+}
+
+impl AssetRecord {
+    pub fn new(job: Id, created_ms: u64, artifact: &Artifact) -> AssetRecord {
+        AssetRecord::V1 {
+            job,
+            created_ms,
+            artifact: artifact.into(),
+        }
+    }
+
+    pub fn into_artifact(self) -> (Id, Artifact) {
+        let AssetRecord::V1 { job, artifact, .. } = self;
+        (job, artifact.into())
+    }
+}
+
+#[derive(Serialize, Deserialize)]
+#[serde(tag = "v")]
+pub enum ProjectRecord {
+    #[serde(rename = "1")]
+    V1 {
+        id: Id,
+        name: String,
+        title: String,
+        format: String,
+        source: PathBuf,
+        characters: Vec<String>,
+        scenes: u32,
+        created_ms: u64,
+    },
+}
+
+impl From<&ProjectInfo> for ProjectRecord {
+    fn from(p: &ProjectInfo) -> ProjectRecord {
+        ProjectRecord::V1 {
+            id: p.id,
+            name: p.name.clone(),
+            title: p.title.clone(),
+            format: p.format.clone(),
+            source: p.source.clone(),
+            characters: p.characters.clone(),
+            scenes: p.scenes,
+            created_ms: p.created_ms,
+        }
+    }
+}
+
+impl From<ProjectRecord> for ProjectInfo {
+    fn from(record: ProjectRecord) -> ProjectInfo {
+        let ProjectRecord::V1 {
+            id,
+            name,
+            title,
+            format,
+            source,
+            characters,
+            scenes,
+            created_ms,
+        } = record;
+        ProjectInfo {
+            id,
+            name,
+            title,
+            format,
+            source,
+            characters,
+            scenes,
+            created_ms,
+        }
+    }
+}
+
+#[derive(Serialize, Deserialize)]
+#[serde(tag = "v")]
+pub enum SceneRecord {
+    #[serde(rename = "1")]
+    V1 {
+        number: u32,
+        heading: String,
+        lines: u32,
+        seconds: f64,
+        source_line: u32,
+    },
+}
+
+impl From<&SceneInfo> for SceneRecord {
+    fn from(s: &SceneInfo) -> SceneRecord {
+        SceneRecord::V1 {
+            number: s.number,
+            heading: s.heading.clone(),
+            lines: s.lines,
+            seconds: s.seconds,
+            source_line: s.source_line,
+        }
+    }
+}
+
+impl From<SceneRecord> for SceneInfo {
+    fn from(record: SceneRecord) -> SceneInfo {
+        let SceneRecord::V1 {
+            number,
+            heading,
+            lines,
+            seconds,
+            source_line,
+        } = record;
+        SceneInfo {
+            number,
+            heading,
+            lines,
+            seconds,
+            source_line,
+        }
+    }
+}
