@@ -586,3 +586,42 @@ async fn sighup_applies_a_new_config_without_a_restart() {
         daemon.log()
     );
 }
+
+#[test]
+fn systemd_hears_ready_watchdog_pings_and_stopping() {
+    let bus = common::daemon::PrivateBus::start();
+    let dir = tempfile::tempdir().unwrap();
+    let socket_path = dir.path().join("notify");
+    let socket = std::os::unix::net::UnixDatagram::bind(&socket_path).unwrap();
+    socket
+        .set_read_timeout(Some(Duration::from_secs(30)))
+        .unwrap();
+    std::fs::write(dir.path().join("reel.toml"), FAST).unwrap();
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_reel"))
+        .args(["daemon", "--config"])
+        .arg(dir.path().join("reel.toml"))
+        .arg("--state-dir")
+        .arg(dir.path().join("state"))
+        .env("DBUS_SESSION_BUS_ADDRESS", &bus.address)
+        .env("NOTIFY_SOCKET", &socket_path)
+        .env("WATCHDOG_USEC", "2000000")
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut next = || {
+        let mut buffer = [0u8; 512];
+        let n = socket.recv(&mut buffer).expect("a notify message");
+        String::from_utf8_lossy(&buffer[..n]).into_owned()
+    };
+    let first = next();
+    assert!(first.starts_with("READY=1\nSTATUS="), "{first}");
+    let messages: Vec<String> = (0..3).map(|_| next()).collect();
+    assert!(messages.iter().any(|m| m == "WATCHDOG=1"), "{messages:?}");
+    // SAFETY: signalling the daemon process this test started.
+    unsafe { libc::kill(child.id() as i32, libc::SIGTERM) };
+    let stopping = std::iter::repeat_with(&mut next)
+        .take(10)
+        .find(|m| m.starts_with("STOPPING=1"));
+    assert!(stopping.is_some());
+    assert!(child.wait().unwrap().success());
+}

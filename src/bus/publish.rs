@@ -44,7 +44,7 @@ pub async fn run(
         conn,
         engine,
         published: HashMap::new(),
-        counts: (u32::MAX, u32::MAX),
+        counts: (u32::MAX, u32::MAX, u32::MAX),
     };
     publisher.sync_all().await;
     tokio::pin!(shutdown);
@@ -75,7 +75,8 @@ struct Publisher {
     engine: Engine,
     /// What each job's watched properties were when last sent.
     published: HashMap<Id, Vec<(&'static str, OwnedValue)>>,
-    counts: (u32, u32),
+    /// (running, queued, workers) when last sent.
+    counts: (u32, u32, u32),
 }
 
 impl Publisher {
@@ -140,10 +141,11 @@ impl Publisher {
         Ok(())
     }
 
-    /// RunningJobs and QueuedJobs on the Manager, when they changed.
+    /// RunningJobs, QueuedJobs and Workers on the Manager, when they changed.
     async fn counts(&mut self) {
         let counts = self.engine.counts();
-        let now = (counts.running as u32, counts.queued as u32);
+        let workers = self.engine.settings().workers as u32;
+        let now = (counts.running as u32, counts.queued as u32, workers);
         if now == self.counts {
             return;
         }
@@ -154,6 +156,7 @@ impl Publisher {
         let changed = HashMap::from([
             ("RunningJobs", Value::from(now.0)),
             ("QueuedJobs", Value::from(now.1)),
+            ("Workers", Value::from(now.2)),
         ]);
         let _ = Properties::properties_changed(
             &emitter,

@@ -224,11 +224,13 @@ impl Store {
             .collect()
     }
 
-    /// Writes a project and its scenes in one transaction.
+    /// Writes a project and its scenes in one transaction; `before` is how many scenes it
+    /// had, so scenes a shorter script no longer has are removed with it.
     pub fn put_project(
         &self,
         project: &ProjectInfo,
         scenes: &[SceneInfo],
+        before: u32,
     ) -> Result<(), StoreError> {
         let key = project.id.key();
         let value = encode(&ProjectRecord::from(project));
@@ -242,11 +244,17 @@ impl Store {
                 )
             })
             .collect();
+        let gone: Vec<Vec<u8>> = (scenes.len() as u32..before)
+            .map(|i| joined(&key, &i.to_be_bytes()))
+            .collect();
         (&self.projects, &self.scenes)
             .transaction(|(projects, scene_tree)| {
                 projects.insert(&key[..], value.as_slice())?;
                 for (k, v) in &scenes {
                     scene_tree.insert(k.as_slice(), v.as_slice())?;
+                }
+                for k in &gone {
+                    scene_tree.remove(k.as_slice())?;
                 }
                 Ok::<(), ConflictableTransactionError<()>>(())
             })
@@ -437,8 +445,11 @@ mod tests {
                 source_line: n,
             })
             .collect();
-        store.put_project(&project, &scenes).unwrap();
+        store.put_project(&project, &scenes, 0).unwrap();
         assert_eq!(store.projects().unwrap(), vec![project.clone()]);
         assert_eq!(store.scenes(project.id).unwrap(), scenes);
+        // The script lost a scene: the store forgets it too.
+        store.put_project(&project, &scenes[..1], 2).unwrap();
+        assert_eq!(store.scenes(project.id).unwrap(), scenes[..1]);
     }
 }

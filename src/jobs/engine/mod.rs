@@ -1,14 +1,17 @@
 //! The job engine: owns every job in memory (the store holds the durable copy), queues them,
 //! runs at most `workers` at once on blocking threads, and makes sure each one ends `done`,
 //! `failed` or `cancelled`. Callers get a cheap `Clone` handle; changes go out as [`Event`]s.
+//! Running jobs is in [`worker`], watching them in [`supervisor`].
 
-use super::model::{now_ms, Artifact, Job, JobOptions, JobState, StageName, StageState};
+mod supervisor;
+mod worker;
+
+use super::model::{now_ms, Job, JobOptions, JobState, StageName, StageState};
 use super::queue::Queue;
-use super::runner::{self, Tracker};
 use super::submit::{self, Input, Invalid};
 use super::Settings;
 use crate::render::stages::Parsed;
-use crate::render::{self, Cache, Cancel, RenderError};
+use crate::render::{self, Cache, Cancel};
 use crate::store::{Id, ProjectInfo, SceneInfo, Store, StoreError};
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -283,9 +286,10 @@ impl Engine {
         let mut project = self.project(id)?;
         if !name.is_empty() {
             project.name = name.to_string();
+            let scenes = self.inner.store.scenes(id)?;
             self.inner
                 .store
-                .put_project(&project, &self.inner.store.scenes(id)?)?;
+                .put_project(&project, &scenes, project.scenes)?;
             lock(&self.inner.projects)
                 .iter_mut()
                 .filter(|p| p.id == id)
@@ -294,16 +298,33 @@ impl Engine {
         Ok(project)
     }
 
+    /// Stores the project of `source`: a file submitted before keeps its project (and id),
+    /// updated to what it holds now.
     fn add_project(&self, source: &Path, parsed: &Parsed) -> Result<Id, EngineError> {
-        let id = Id::new();
-        let name = source
-            .file_stem()
-            .map(|s| s.to_string_lossy().into_owned())
-            .unwrap_or_default();
-        let (info, scenes): (ProjectInfo, Vec<SceneInfo>) =
+        let known = lock(&self.inner.projects)
+            .iter()
+            .find(|p| p.source == source)
+            .cloned();
+        let id = known.as_ref().map_or_else(Id::new, |p| p.id);
+        let name = match &known {
+            Some(project) => project.name.clone(),
+            None => source
+                .file_stem()
+                .map(|s| s.to_string_lossy().into_owned())
+                .unwrap_or_default(),
+        };
+        let (mut info, scenes): (ProjectInfo, Vec<SceneInfo>) =
             submit::project_of(id, &name, source, parsed);
-        self.inner.store.put_project(&info, &scenes)?;
-        lock(&self.inner.projects).push(info);
+        if let Some(project) = &known {
+            info.created_ms = project.created_ms;
+        }
+        let before = known.as_ref().map_or(0, |p| p.scenes);
+        self.inner.store.put_project(&info, &scenes, before)?;
+        let mut projects = lock(&self.inner.projects);
+        projects.retain(|p| p.id != id);
+        projects.push(info);
+        projects.sort_by_key(|p| p.id);
+        drop(projects);
         self.emit(Event::ProjectAdded(id));
         Ok(id)
     }
@@ -424,328 +445,5 @@ impl Engine {
             }
         }
         let _ = std::fs::remove_dir(&dir);
-    }
-
-    // ---- running ----
-
-    /// Starts queued jobs while workers are free, until `shutdown` resolves; then stops the
-    /// running ones (their stage is recorded as interrupted) and waits for them.
-    pub async fn run(&self, shutdown: impl std::future::Future<Output = ()>) {
-        let mut workers = tokio::task::JoinSet::new();
-        tokio::pin!(shutdown);
-        loop {
-            while let Some(id) = self.next_job() {
-                let engine = self.clone();
-                let span = tracing::info_span!("job", id = %id);
-                workers.spawn(async move {
-                    let worker = engine.clone();
-                    let _ = tokio::task::spawn_blocking(move || span.in_scope(|| worker.work(id)))
-                        .await;
-                    lock(&engine.inner.running).remove(&id);
-                    engine.inner.wake.notify_one();
-                });
-            }
-            tokio::select! {
-                _ = &mut shutdown => break,
-                _ = self.inner.wake.notified() => {}
-                Some(_) = workers.join_next(), if !workers.is_empty() => {}
-            }
-        }
-        self.inner
-            .closing
-            .store(true, std::sync::atomic::Ordering::SeqCst);
-        for running in lock(&self.inner.running).values_mut() {
-            running.stop.get_or_insert((Stop::Shutdown, Instant::now()));
-            running.cancel.cancel();
-        }
-        while workers.join_next().await.is_some() {}
-        let _ = self.inner.store.flush();
-    }
-
-    /// The next queued job, if a worker is free; marks it running.
-    fn next_job(&self) -> Option<Id> {
-        if self.inner.closing.load(std::sync::atomic::Ordering::SeqCst) {
-            return None;
-        }
-        let workers = self.settings().workers.max(1);
-        let mut running = lock(&self.inner.running);
-        if running.len() >= workers {
-            return None;
-        }
-        let id = lock(&self.inner.queue).pop()?;
-        running.insert(
-            id,
-            Running {
-                cancel: Cancel::default(),
-                stop: None,
-                last_progress: Instant::now(),
-                stage: StageName::Parse,
-            },
-        );
-        Some(id)
-    }
-
-    /// Runs job `id` to an end on this (blocking) thread.
-    fn work(&self, id: Id) {
-        let Some(cancel) = lock(&self.inner.running).get(&id).map(|r| r.cancel.clone()) else {
-            return;
-        };
-        let Ok(mut job) = self.job(id) else { return };
-        job.state = JobState::Running;
-        job.attempts += 1;
-        job.started_ms.get_or_insert(now_ms());
-        if let Err(err) = self.inner.store.put_job(&job) {
-            tracing::error!(%err, "cannot record the job as running");
-        }
-        lock(&self.inner.jobs).insert(id, job.clone());
-        self.emit(Event::JobChanged(id));
-        tracing::info!(attempt = job.attempts, "started");
-
-        let started = Instant::now();
-        let result = self.run_stages(&job, &cancel);
-        let stop = match lock(&self.inner.running).get(&id) {
-            Some(running) => running.stop.clone().map(|(stop, _)| stop),
-            // The supervisor gave up on this stage and ended the job already.
-            None => return,
-        };
-        let outcome = match (result, stop) {
-            (Ok(outputs), _) => self.finish(id, JobState::Done, None, outputs),
-            (Err(RenderError::Cancelled), Some(Stop::Shutdown)) => self.interrupt(id),
-            (Err(RenderError::Cancelled), Some(Stop::Stalled(reason))) => {
-                self.finish(id, JobState::Failed, Some(reason), Vec::new())
-            }
-            (Err(RenderError::Cancelled), _) => {
-                self.finish(id, JobState::Cancelled, None, Vec::new())
-            }
-            (Err(err), _) => self.finish(id, JobState::Failed, Some(err.to_string()), Vec::new()),
-        };
-        if let Err(err) = outcome {
-            tracing::error!(%err, "cannot record how the job ended");
-        }
-        let state = self.job(id).map(|j| j.state.as_str()).unwrap_or("gone");
-        tracing::info!(state, seconds = started.elapsed().as_secs_f64(), "finished");
-    }
-
-    fn run_stages(&self, job: &Job, cancel: &Cancel) -> Result<Vec<PathBuf>, RenderError> {
-        let settings = self.settings();
-        let profiles =
-            submit::profiles(&job.options, &settings.profiles).map_err(|e| RenderError::Input {
-                path: job.input.clone(),
-                message: e.to_string(),
-            })?;
-        let dir = self.job_dir(job.id);
-        let output_dir = self.output_dir(job);
-        let context = runner::Context {
-            dir: &dir,
-            output_dir: &output_dir,
-            profiles: &profiles,
-            cache: &self.inner.cache,
-            cancel,
-        };
-        let mut tracker = EngineTracker {
-            engine: self,
-            id: job.id,
-            last_event: None,
-        };
-        runner::run(job, &context, &mut tracker)
-    }
-
-    /// Shutdown stopped the job: the stage it was in is interrupted, the job waits for the
-    /// next start.
-    fn interrupt(&self, id: Id) -> Result<(), EngineError> {
-        self.update(id, true, |job| {
-            job.state = JobState::Queued;
-            for stage in &mut job.stages {
-                if stage.state == StageState::Running {
-                    stage.state = StageState::Interrupted;
-                    stage.add_time_since_start();
-                }
-            }
-        })?;
-        tracing::info!("interrupted by shutdown; it resumes on the next start");
-        Ok(())
-    }
-
-    /// Changes the in-memory job, and stores it when `persist`.
-    fn update(
-        &self,
-        id: Id,
-        persist: bool,
-        change: impl FnOnce(&mut Job),
-    ) -> Result<Job, EngineError> {
-        let job = {
-            let mut jobs = lock(&self.inner.jobs);
-            let job = jobs.get_mut(&id).ok_or(EngineError::UnknownJob(id))?;
-            change(job);
-            job.clone()
-        };
-        if persist {
-            self.inner.store.put_job(&job)?;
-        }
-        self.emit(Event::JobChanged(id));
-        Ok(job)
-    }
-
-    // ---- supervising ----
-
-    /// Once a second: fails stages that made no progress for the stall timeout, and gives up
-    /// on a stopped job whose stage did not return within [`STOP_GRACE`]. Calls `alive` after
-    /// each pass, so a watchdog ping means the supervisor itself is still making rounds.
-    pub async fn supervise(
-        &self,
-        shutdown: impl std::future::Future<Output = ()>,
-        mut alive: impl FnMut(),
-    ) {
-        tokio::pin!(shutdown);
-        let mut tick = tokio::time::interval(Duration::from_secs(1));
-        loop {
-            tokio::select! {
-                _ = &mut shutdown => return,
-                _ = tick.tick() => {}
-            }
-            self.check_running();
-            alive();
-        }
-    }
-
-    fn check_running(&self) {
-        let timeout = self.settings().stall_timeout;
-        let mut abandoned = Vec::new();
-        for (id, running) in lock(&self.inner.running).iter_mut() {
-            match running.stop {
-                None if running.last_progress.elapsed() > timeout => {
-                    let reason = format!(
-                        "stage {} made no progress for {} s (stall_timeout_s)",
-                        running.stage,
-                        timeout.as_secs_f64()
-                    );
-                    tracing::warn!(job = %id, %reason, "stopping a stalled job");
-                    running.stop = Some((Stop::Stalled(reason), Instant::now()));
-                    running.cancel.cancel();
-                }
-                Some((ref stop, since)) if since.elapsed() > STOP_GRACE => {
-                    abandoned.push((*id, stop.clone()));
-                }
-                _ => {}
-            }
-        }
-        for (id, stop) in abandoned {
-            // The stage is stuck inside a call that does not look at its cancel flag. The job
-            // still ends, and the stuck thread's late result is ignored.
-            tracing::error!(job = %id, "the stage did not stop; giving up on it");
-            lock(&self.inner.running).remove(&id);
-            let still_running = self.job(id).is_ok_and(|j| j.state == JobState::Running);
-            if still_running {
-                let (state, error) = match stop {
-                    Stop::Cancel => (JobState::Cancelled, None),
-                    Stop::Stalled(reason) => (JobState::Failed, Some(reason)),
-                    Stop::Shutdown => (JobState::Failed, Some("did not stop at shutdown".into())),
-                };
-                let _ = self.finish(id, state, error, Vec::new());
-            }
-            self.inner.wake.notify_one();
-        }
-    }
-}
-
-/// How long a stopped stage may take to return before the job is ended without it.
-const STOP_GRACE: Duration = Duration::from_secs(10);
-
-/// Progress events go out at most this often per job.
-const EVENT_INTERVAL: Duration = Duration::from_millis(200);
-
-/// The engine's side of [`runner::Tracker`]: keeps the job in memory and the store current.
-struct EngineTracker<'a> {
-    engine: &'a Engine,
-    id: Id,
-    last_event: Option<Instant>,
-}
-
-impl EngineTracker<'_> {
-    fn touch(&self, stage: StageName) {
-        if let Some(running) = lock(&self.engine.inner.running).get_mut(&self.id) {
-            running.last_progress = Instant::now();
-            running.stage = stage;
-        }
-    }
-
-    fn store_error(err: EngineError) -> RenderError {
-        RenderError::Io {
-            path: "store".into(),
-            message: err.to_string(),
-        }
-    }
-}
-
-impl Tracker for EngineTracker<'_> {
-    fn start(&mut self, stage: StageName, keep: bool) {
-        self.touch(stage);
-        tracing::info!(stage = %stage, "stage started");
-        let result = self.engine.update(self.id, true, |job| {
-            let s = job.stage_mut(stage);
-            s.state = StageState::Running;
-            s.progress = 0.0;
-            s.started_ms = Some(now_ms());
-            if !keep {
-                s.artifacts.clear();
-            }
-        });
-        if let Err(err) = result {
-            tracing::error!(%err, "cannot record the stage start");
-        }
-    }
-
-    fn progress(&mut self, stage: StageName, fraction: f64) {
-        let changed = self
-            .engine
-            .job(self.id)
-            .map(|j| (j.stage(stage).progress - fraction).abs() > 1e-6)
-            .unwrap_or(false);
-        if !changed {
-            return;
-        }
-        self.touch(stage);
-        let due = self
-            .last_event
-            .is_none_or(|at| at.elapsed() >= EVENT_INTERVAL);
-        let mut jobs = lock(&self.engine.inner.jobs);
-        if let Some(job) = jobs.get_mut(&self.id) {
-            let s = job.stage_mut(stage);
-            // Never backwards, never past the end.
-            s.progress = fraction.clamp(s.progress, 1.0);
-        }
-        drop(jobs);
-        if due {
-            self.last_event = Some(Instant::now());
-            self.engine.emit(Event::JobChanged(self.id));
-        }
-    }
-
-    fn record(
-        &mut self,
-        stage: StageName,
-        artifacts: Vec<Artifact>,
-        done: bool,
-    ) -> Result<(), RenderError> {
-        self.touch(stage);
-        let mut job = self.engine.job(self.id).map_err(Self::store_error)?;
-        {
-            let s = job.stage_mut(stage);
-            s.artifacts.extend(artifacts.iter().cloned());
-            if done {
-                s.state = StageState::Done;
-                s.progress = 1.0;
-                s.add_time_since_start();
-                tracing::info!(stage = %stage, seconds = s.seconds, "stage done");
-            }
-        }
-        self.engine
-            .inner
-            .store
-            .put_job_with_artifacts(&job, &artifacts)
-            .map_err(|e| Self::store_error(e.into()))?;
-        lock(&self.engine.inner.jobs).insert(self.id, job);
-        self.engine.emit(Event::JobChanged(self.id));
-        Ok(())
     }
 }
