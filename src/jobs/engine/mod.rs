@@ -350,26 +350,29 @@ impl Engine {
     /// Stops a job: a queued one at once, a running one within a tick of its pipeline.
     pub fn cancel(&self, id: Id) -> Result<(), EngineError> {
         let job = self.job(id)?;
-        match job.state {
-            JobState::Queued => {
-                lock(&self.inner.queue).remove(id, job.options.priority);
-                self.finish(id, JobState::Cancelled, None, Vec::new())?;
-                Ok(())
-            }
-            JobState::Running => {
-                if let Some(running) = lock(&self.inner.running).get_mut(&id) {
-                    running.stop.get_or_insert((Stop::Cancel, Instant::now()));
-                    running.cancel.cancel();
-                }
-                Ok(())
-            }
-            state => Err(EngineError::WrongState {
+        if job.state.is_final() {
+            return Err(EngineError::WrongState {
                 id,
-                state,
+                state: job.state,
                 action: "cancel",
                 needs: "queued or running",
-            }),
+            });
         }
+        // Locked in the dispatcher's order (running, then queue), so the job is either handed
+        // to a worker or still waiting, never in between.
+        let was_waiting = {
+            let mut running = lock(&self.inner.running);
+            if let Some(running) = running.get_mut(&id) {
+                running.stop.get_or_insert((Stop::Cancel, Instant::now()));
+                running.cancel.cancel();
+                return Ok(());
+            }
+            lock(&self.inner.queue).remove(id, job.options.priority)
+        };
+        if was_waiting {
+            self.finish(id, JobState::Cancelled, None, Vec::new())?;
+        }
+        Ok(())
     }
 
     /// Queues a failed or cancelled job again from its first stage; artifacts that are still

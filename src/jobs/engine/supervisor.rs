@@ -6,7 +6,7 @@ use crate::jobs::model::JobState;
 use std::time::{Duration, Instant};
 
 /// How long a stopped stage may take to return before the job is ended without it.
-const STOP_GRACE: Duration = Duration::from_secs(10);
+pub(super) const STOP_GRACE: Duration = Duration::from_secs(10);
 
 impl Engine {
     /// Once a second: fails stages that made no progress for the stall timeout, and gives up

@@ -48,7 +48,15 @@ impl Engine {
             running.stop.get_or_insert((Stop::Shutdown, Instant::now()));
             running.cancel.cancel();
         }
-        while workers.join_next().await.is_some() {}
+        // A stage stuck where it cannot see its cancel flag must not hold the daemon: its job
+        // stays `running` in the store and resumes on the next start.
+        let all_stopped = async { while workers.join_next().await.is_some() {} };
+        if tokio::time::timeout(super::supervisor::STOP_GRACE, all_stopped)
+            .await
+            .is_err()
+        {
+            tracing::error!("a stage did not stop in time; its job resumes on the next start");
+        }
         let _ = self.inner.store.flush();
     }
 
@@ -81,6 +89,10 @@ impl Engine {
             return;
         };
         let Ok(mut job) = self.job(id) else { return };
+        if job.state != JobState::Queued {
+            // Ended by the supervisor before this thread started.
+            return;
+        }
         job.state = JobState::Running;
         job.attempts += 1;
         job.started_ms.get_or_insert(now_ms());
