@@ -9,14 +9,33 @@ APT_PACKAGES := pkg-config libgstreamer1.0-dev libgstreamer-plugins-base1.0-dev 
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 APT_OPTS := -o DPkg::Lock::Timeout=600 -o Dpkg::Use-Pty=0
 
-.PHONY: setup demo test bench build clean install
+.PHONY: setup apt demo test bench build clean install models
 
 PREFIX ?= /usr/local
 DESTDIR ?=
 BINDIR := $(PREFIX)/bin
 
+# Project-local dependencies that are not Debian packages: a Python venv with onnxruntime (whose
+# libonnxruntime.so reel loads; reel finds .deps/ by itself) and onnx + numpy (to build the
+# tests' tiny models and convert model weights). pip's cache keeps the wheels between runs.
+DEPS := .deps
+ORT_VERSION := 1.31.1
+ONNX_VERSION := 1.23.2
+ORT_LIB := $(DEPS)/onnxruntime/libonnxruntime.so.$(ORT_VERSION)
+
 # Installs what is missing, quietly; does nothing when everything is there.
-setup:
+setup: apt $(ORT_LIB)
+
+$(ORT_LIB):
+	@echo "setup: installing onnxruntime $(ORT_VERSION) into $(DEPS)/"
+	@python3 -m venv $(DEPS)/venv
+	@$(DEPS)/venv/bin/pip install -q --disable-pip-version-check \
+		onnxruntime==$(ORT_VERSION) onnx==$(ONNX_VERSION) numpy
+	@mkdir -p $(DEPS)/onnxruntime
+	@cp $$($(DEPS)/venv/bin/python -c 'import onnxruntime, os; print(os.path.dirname(onnxruntime.__file__))')/capi/libonnxruntime.so.$(ORT_VERSION) $@.tmp
+	@mv $@.tmp $@
+
+apt:
 	@command -v cargo >/dev/null || { echo "setup: cargo not found: install Rust (https://rustup.rs)" >&2; exit 1; }
 	@missing=""; for p in $(APT_PACKAGES); do \
 		dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q "install ok installed" || missing="$$missing $$p"; \
@@ -32,7 +51,7 @@ setup:
 build: setup
 	cargo build --release
 
-demo: build
+demo: models
 	target/release/reel render examples/demo.txt -o out/
 	@echo "open out/demo-youtube-1080p.mp4"
 
@@ -41,10 +60,17 @@ test: setup
 	cargo clippy --workspace --all-targets -- -D warnings
 	# Builds the plugin's shared object too, which the gst-inspect/gst-launch tests load.
 	cargo build --workspace
+	# The default models (kept in .deps/models; archives cached, so later runs are quick).
+	target/debug/reel models install --default
 	cargo test --workspace
 
-bench: build
+# Downloads, converts and verifies the default ONNX models into .deps/models.
+models: build
+	target/release/reel models install --default
+
+bench: models
 	cargo bench --bench parse
+	cargo bench --bench speech
 	bash bench/run.sh
 
 # The binary, the systemd units (system and user), the D-Bus policy and activation file,
@@ -61,4 +87,4 @@ install: build
 
 clean:
 	cargo clean
-	rm -rf out bench/scratch
+	rm -rf out bench/scratch $(DEPS)

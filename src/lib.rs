@@ -7,6 +7,7 @@
 pub mod bus;
 pub mod daemon;
 pub mod jobs;
+pub mod models;
 pub mod plan;
 pub mod project;
 pub mod render;

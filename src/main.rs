@@ -5,6 +5,7 @@ use clap::{Parser, Subcommand};
 use indicatif::{ProgressBar, ProgressStyle};
 use reel::bus::{cli, Bus};
 use reel::daemon;
+use reel::models::{self, Registry};
 use reel::render::{self, profile, Cache, Output, Progress};
 use reel::script;
 use std::path::PathBuf;
@@ -48,6 +49,26 @@ struct SubmitArgs {
 }
 
 #[derive(Subcommand)]
+enum ModelsCommand {
+    /// Every model reel knows, installed or not, and the runtime in use.
+    List,
+    /// Download, unpack or convert, and verify models (by id; --default for the default set).
+    Install {
+        ids: Vec<String>,
+        #[arg(long)]
+        default: bool,
+    },
+    /// Check every installed file's SHA-256 (all installed models without ids).
+    Verify { ids: Vec<String> },
+    /// Use this model for its task from the next job on.
+    Activate { id: String },
+    /// Delete an installed model.
+    Remove { id: String },
+    /// A model's manifest: files, hashes, tensors, source, license.
+    Info { id: String },
+}
+
+#[derive(Subcommand)]
 enum JobsCommand {
     /// Everything about one job: state, stages with timings, outputs, error.
     Show { id: String },
@@ -81,6 +102,9 @@ struct RenderArgs {
     /// Have the narrator read each scene's action, not only show it.
     #[arg(long)]
     narrate_action: bool,
+    /// Speak with espeak-ng even when a neural voice model is installed.
+    #[arg(long)]
+    espeak: bool,
     /// No progress bar.
     #[arg(short, long)]
     quiet: bool,
@@ -125,6 +149,11 @@ enum Command {
     Projects,
     /// The daemon's version, uptime, workers and job counts.
     Health,
+    /// The ONNX models reel uses for speech, recognition and voice activity.
+    Models {
+        #[command(subcommand)]
+        command: ModelsCommand,
+    },
 }
 
 fn main() -> ExitCode {
@@ -146,11 +175,13 @@ fn init_logging(daemon: bool) {
     let default = if daemon { "info" } else { "warn" };
     let filter =
         tracing_subscriber::EnvFilter::try_from_env("REEL_LOG").unwrap_or_else(|_| default.into());
+    // Colour only on a terminal: files and journald get plain text.
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
-        .with_writer(std::io::stderr);
+        .with_writer(std::io::stderr)
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()));
     if std::env::var_os("JOURNAL_STREAM").is_some() {
-        builder.with_ansi(false).without_time().init();
+        builder.without_time().init();
     } else {
         builder.init();
     }
@@ -223,6 +254,32 @@ fn run(cli: Cli) -> Result<ExitCode> {
         }
         Command::Projects => ok(Ok(runtime()?.block_on(cli::list_projects(bus))?)),
         Command::Health => ok(Ok(runtime()?.block_on(cli::health(bus))?)),
+        Command::Models { command } => {
+            let registry = Registry::locate();
+            match command {
+                ModelsCommand::List => models::cli::list(&registry)?,
+                ModelsCommand::Install { ids, default } => {
+                    if ids.is_empty() && !default {
+                        anyhow::bail!("name the models to install, or give --default");
+                    }
+                    models::cli::install_models(&registry, &ids, default)?
+                }
+                ModelsCommand::Verify { ids } => models::cli::verify(&registry, &ids)?,
+                ModelsCommand::Activate { id } => {
+                    let installed = registry.activate(&id)?;
+                    println!(
+                        "{}: now the {} model; the next job uses it",
+                        installed.id, installed.task
+                    );
+                }
+                ModelsCommand::Remove { id } => {
+                    registry.remove(&id)?;
+                    println!("{id}: removed");
+                }
+                ModelsCommand::Info { id } => models::cli::info(&registry, &id)?,
+            }
+            Ok(ExitCode::SUCCESS)
+        }
     }
 }
 
@@ -268,6 +325,7 @@ fn render_command(args: RenderArgs) -> Result<()> {
         preview,
         variations,
         narrate_action,
+        espeak,
         quiet,
     } = args;
     if !input.is_file() {
@@ -326,6 +384,7 @@ fn render_command(args: RenderArgs) -> Result<()> {
         let options = render::Options {
             variation: version,
             narrate_action,
+            espeak,
         };
         let result = render::render_file(
             &input,

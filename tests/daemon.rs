@@ -47,14 +47,16 @@ async fn a_submitted_script_is_followed_to_done_and_its_file_is_right() {
     let mut changes = job.receive_progress_changed().await;
     let mut seen = Vec::new();
     let deadline = Instant::now() + Duration::from_secs(120);
-    while job.state().await.unwrap() != "done" {
+    loop {
+        let state = job
+            .state()
+            .await
+            .unwrap_or_else(|e| panic!("reading State: {e}\n{}", daemon.log()));
+        if state == "done" {
+            break;
+        }
         assert!(Instant::now() < deadline, "{}", daemon.log());
-        assert_ne!(
-            job.state().await.unwrap(),
-            "failed",
-            "{}",
-            job.error().await.unwrap()
-        );
+        assert_ne!(state, "failed", "{}", job.error().await.unwrap());
         if let Ok(Some(change)) =
             tokio::time::timeout(Duration::from_millis(200), changes.next()).await
         {
@@ -624,4 +626,86 @@ fn systemd_hears_ready_watchdog_pings_and_stopping() {
         .find(|m| m.starts_with("STOPPING=1"));
     assert!(stopping.is_some());
     assert!(child.wait().unwrap().success());
+}
+
+/// Switching voices while the daemon runs: the next job speaks with the newly active model,
+/// without a restart, and the old model's session is released (resident memory falls).
+#[tokio::test(flavor = "multi_thread")]
+async fn activating_another_voice_applies_to_the_next_job_and_frees_the_old_one() {
+    // A registry of its own, sharing the installed voice's files, so the test's activations do
+    // not change the models the other tests use.
+    let models = tempfile::tempdir().unwrap();
+    let installed = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(".deps/models");
+    let voice = "piper-en-us-joe-medium";
+    assert!(installed.join(voice).is_dir(), "run `make models`");
+    std::os::unix::fs::symlink(installed.join(voice), models.path().join(voice)).unwrap();
+    std::fs::write(
+        models.path().join("active.json"),
+        format!("{{\"tts\": \"{voice}\"}}"),
+    )
+    .unwrap();
+    let daemon = Daemon::start_with(FAST, &[("REEL_MODELS_DIR", models.path().to_path_buf())]);
+    let conn = daemon.connect().await;
+    let script = long_script(daemon.dir.path(), "voices.txt", 2);
+
+    let run_job = |n: usize| {
+        let conn = conn.clone();
+        let script = script.clone();
+        async move {
+            // A new text each time, so no cached speech hides which voice spoke.
+            let text =
+                std::fs::read_to_string(&script).unwrap() + &format!("NARRATOR: Take {n}.\n");
+            let file = script.with_file_name(format!("voices-{n}.txt"));
+            std::fs::write(&file, text).unwrap();
+            let job = submit(&conn, &file, HashMap::new()).await;
+            wait_until(&job, Duration::from_secs(120), |s, _, _| s == "done").await;
+        }
+    };
+    run_job(1).await;
+    let with_neural = rss_kib(daemon.pid());
+    assert!(daemon.log().contains("voice loaded"), "{}", daemon.log());
+
+    let models_of = || async { manager(&conn).await.list_models().await.unwrap() };
+    manager(&conn)
+        .await
+        .activate_model("espeak-ng")
+        .await
+        .unwrap();
+    let list = models_of().await;
+    assert!(
+        list.iter().any(|m| m.0 == "espeak-ng" && m.2 == "active"),
+        "{list:?}"
+    );
+    run_job(2).await;
+    let with_espeak = rss_kib(daemon.pid());
+    assert!(
+        daemon.log().contains("previous voice model released"),
+        "{}",
+        daemon.log()
+    );
+    assert!(
+        daemon.log().contains("engine=\"espeak-ng\""),
+        "{}",
+        daemon.log()
+    );
+    println!(
+        "daemon RSS with the neural voice loaded {} MiB, after switching to espeak-ng {} MiB",
+        with_neural / 1024,
+        with_espeak / 1024
+    );
+    assert!(
+        with_espeak + 30 * 1024 < with_neural,
+        "the voice's memory was not released: {with_neural} -> {with_espeak} KiB"
+    );
+
+    // And back, still without a restart.
+    manager(&conn).await.activate_model(voice).await.unwrap();
+    run_job(3).await;
+    assert_eq!(daemon.log().matches("voice loaded").count(), 2);
+    let err = manager(&conn)
+        .await
+        .activate_model("no-such-voice")
+        .await
+        .unwrap_err();
+    assert!(err.to_string().contains("not installed"), "{err}");
 }

@@ -6,10 +6,14 @@
 
 use gst::glib;
 
+pub mod asr;
 pub mod kenburns;
 pub mod music;
+pub mod onnx;
+pub mod speech;
 
 fn plugin_init(plugin: &gst::Plugin) -> Result<(), glib::BoolError> {
+    asr::register(plugin)?;
     kenburns::register(plugin)?;
     music::register(plugin)?;
     Ok(())

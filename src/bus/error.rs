@@ -21,8 +21,16 @@ pub enum Error {
     NotFound(String),
     /// The job cannot do that now (cancel a finished job, retry a running one).
     WrongState(String),
+    /// A model that is unknown, not installed, or failed to install or verify.
+    Model(String),
     /// The daemon failed at its own work (store, disk).
     Internal(String),
+}
+
+impl From<crate::models::ModelError> for Error {
+    fn from(err: crate::models::ModelError) -> Error {
+        Error::Model(err.to_string())
+    }
 }
 
 impl From<EngineError> for Error {

@@ -5,6 +5,9 @@ use super::error::{blocking, Error};
 use super::options;
 use crate::jobs::submit::Input;
 use crate::jobs::Engine;
+use crate::models::install::install;
+use crate::models::registry::ESPEAK;
+use crate::models::Registry;
 use std::collections::HashMap;
 use std::path::PathBuf;
 use zbus::object_server::SignalEmitter;
@@ -160,6 +163,66 @@ impl Manager {
             .into_iter()
             .filter_map(|(k, v)| Some((k.to_string(), v.try_to_owned().ok()?)))
             .collect())
+    }
+
+    /// (id, task, state, description) of every model: state is active, installed, built in
+    /// or available.
+    fn list_models(&self) -> Result<Vec<(String, String, String, String)>, Error> {
+        let registry = Registry::locate();
+        let active = registry.active();
+        let mut models = vec![(
+            ESPEAK.to_string(),
+            "tts".to_string(),
+            if registry.active_for("tts").is_none() {
+                "active"
+            } else {
+                "built in"
+            }
+            .to_string(),
+            "espeak-ng formant voices".to_string(),
+        )];
+        for manifest in crate::models::manifest::all().map_err(crate::models::ModelError::from)? {
+            let state = match registry.get(&manifest.id) {
+                Some(_) if active.get(&manifest.task) == Some(&manifest.id) => "active",
+                Some(_) => "installed",
+                None => "available",
+            };
+            models.push((
+                manifest.id,
+                manifest.task,
+                state.into(),
+                manifest.description,
+            ));
+        }
+        Ok(models)
+    }
+
+    /// Downloads, converts and verifies model `id` (takes a while: the call returns when done).
+    async fn install_model(&self, id: String) -> Result<(), Error> {
+        tokio::task::spawn_blocking(move || {
+            let manifest = crate::models::manifest::find(&id)?;
+            install(
+                &Registry::locate(),
+                &manifest,
+                &mut |step| tracing::info!(model = %id, step),
+            )
+            .map(|_| ())
+        })
+        .await
+        .map_err(|e| Error::Internal(e.to_string()))?
+        .map_err(Error::from)
+    }
+
+    /// Makes `id` its task's model from the next job on; the old model's session is freed when
+    /// that job starts. No restart needed.
+    fn activate_model(&self, id: String) -> Result<(), Error> {
+        Registry::locate().activate(&id)?;
+        tracing::info!(model = %id, "activated");
+        Ok(())
+    }
+
+    fn remove_model(&self, id: String) -> Result<(), Error> {
+        Ok(Registry::locate().remove(&id)?)
     }
 
     #[zbus(property)]

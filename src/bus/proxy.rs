@@ -33,6 +33,14 @@ pub trait Manager {
 
     fn get_health(&self) -> zbus::Result<HashMap<String, OwnedValue>>;
 
+    fn list_models(&self) -> zbus::Result<Vec<(String, String, String, String)>>;
+
+    fn install_model(&self, id: &str) -> zbus::Result<()>;
+
+    fn activate_model(&self, id: &str) -> zbus::Result<()>;
+
+    fn remove_model(&self, id: &str) -> zbus::Result<()>;
+
     #[zbus(property)]
     fn version(&self) -> zbus::Result<String>;
 

@@ -2,32 +2,18 @@
 //! each recorded with its SHA-256 so a resumed job reuses them only when they are unchanged.
 
 use super::model::Artifact;
-use crate::render::cache::write_atomic;
+use crate::render::cache::{sha256_file, write_atomic};
 use serde::de::DeserializeOwned;
 use serde::Serialize;
-use sha2::{Digest, Sha256};
-use std::io::Read;
 use std::path::{Path, PathBuf};
 
 /// Hashes the file at `path` into an artifact record of `kind`.
 pub fn record(kind: &str, path: &Path) -> std::io::Result<Artifact> {
-    let mut file = std::fs::File::open(path)?;
-    let mut hash = Sha256::new();
-    let mut buffer = vec![0u8; 1 << 16];
-    let mut size = 0u64;
-    loop {
-        let n = file.read(&mut buffer)?;
-        if n == 0 {
-            break;
-        }
-        hash.update(&buffer[..n]);
-        size += n as u64;
-    }
     Ok(Artifact {
         kind: kind.to_string(),
         path: path.to_path_buf(),
-        sha256: hash.finalize().iter().map(|b| format!("{b:02x}")).collect(),
-        size,
+        sha256: sha256_file(path)?,
+        size: std::fs::metadata(path)?.len(),
     })
 }
 

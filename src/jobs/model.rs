@@ -139,6 +139,17 @@ pub struct JobOptions {
     pub variation: u32,
 }
 
+impl JobOptions {
+    /// The render choices these options carry (jobs speak with the active voice model).
+    pub fn render_options(&self) -> crate::render::Options {
+        crate::render::Options {
+            variation: self.variation,
+            narrate_action: self.narrate_action,
+            espeak: false,
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Job {
     pub id: Id,

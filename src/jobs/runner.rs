@@ -10,7 +10,7 @@ use crate::plan::timeline::Source;
 use crate::render::audio::Mix;
 use crate::render::profile::Profile;
 use crate::render::stages::{self, Parsed, Planned};
-use crate::render::{output, Cache, Cancel, Options, Output, Progress, RenderError};
+use crate::render::{output, Cache, Cancel, Output, Progress, RenderError};
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 use std::path::{Path, PathBuf};
@@ -46,10 +46,9 @@ pub fn run(
     ctx: &Context,
     tracker: &mut dyn Tracker,
 ) -> Result<Vec<PathBuf>, RenderError> {
-    let options = Options {
-        variation: job.options.variation,
-        narrate_action: job.options.narrate_action,
-    };
+    // Every stage may touch GStreamer (probing pictures, speech, mixing); start it first.
+    crate::render::pipeline::init()?;
+    let options = job.options.render_options();
     let parsed: Parsed = stage(job, StageName::Parse, ctx, tracker, |_| {
         Ok((stages::read(&job.input, options)?, Vec::new()))
     })?;
@@ -57,8 +56,11 @@ pub fn run(
         let Parsed::Script(script) = &parsed else {
             return Ok((Vec::new(), Vec::new()));
         };
+        // Read per job: a model activated while the daemon runs is used from the next job on.
+        let engine = options.voice_engine();
         let speech = stages::speak(
             script,
+            &engine,
             ctx.cache,
             ctx.cancel,
             &mut reporter(tracker, StageName::Voice),

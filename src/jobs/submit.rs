@@ -4,7 +4,6 @@
 use super::model::JobOptions;
 use crate::render::profile::{self, Profile};
 use crate::render::stages::{self, Parsed};
-use crate::render::Options;
 use crate::script::{self, outline};
 use crate::store::{Id, ProjectInfo, SceneInfo};
 use std::path::{Path, PathBuf};
@@ -75,11 +74,7 @@ fn io_reason(err: &std::io::Error) -> String {
 
 /// Parses `input` as the parse stage will, so a bad script is refused at the door.
 pub fn check_script(input: &Path, options: &JobOptions) -> Result<Parsed, Invalid> {
-    let options = Options {
-        variation: options.variation,
-        narrate_action: options.narrate_action,
-    };
-    stages::read(input, options).map_err(|e| Invalid::Script(e.to_string()))
+    stages::read(input, options.render_options()).map_err(|e| Invalid::Script(e.to_string()))
 }
 
 /// The profiles a job renders: its own, else the daemon's defaults.

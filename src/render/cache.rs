@@ -43,6 +43,21 @@ impl Cache {
     }
 }
 
+/// Lowercase hex SHA-256 of the file at `path`, read in 64 KiB pieces.
+pub fn sha256_file(path: &Path) -> std::io::Result<String> {
+    let mut file = std::fs::File::open(path)?;
+    let mut hash = Sha256::new();
+    let mut buffer = vec![0u8; 1 << 16];
+    loop {
+        let n = std::io::Read::read(&mut file, &mut buffer)?;
+        if n == 0 {
+            break;
+        }
+        hash.update(&buffer[..n]);
+    }
+    Ok(hash.finalize().iter().map(|b| format!("{b:02x}")).collect())
+}
+
 /// A path beside `target` to write into before renaming onto it (same folder, same disk).
 pub fn temp_path(target: &Path) -> PathBuf {
     let name = target

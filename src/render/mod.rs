@@ -118,6 +118,19 @@ pub struct Options {
     pub variation: u32,
     /// Read each scene's action aloud instead of only showing it.
     pub narrate_action: bool,
+    /// Speak with espeak-ng even when a neural voice model is active.
+    pub espeak: bool,
+}
+
+impl Options {
+    /// The synthesiser these options ask for: espeak-ng, or the registry's active voice.
+    pub fn voice_engine(&self) -> voice::Engine {
+        if self.espeak {
+            voice::Engine::Espeak
+        } else {
+            voice::Engine::current()
+        }
+    }
 }
 
 /// Renders `input` to every profile, in this process, in one go.
@@ -134,7 +147,8 @@ pub fn render_file(
     pipeline::init()?;
     let planned = match stages::read(input, options)? {
         Parsed::Script(script) => {
-            let speech = stages::speak(&script, cache, &cancel, progress)?;
+            let engine = options.voice_engine();
+            let speech = stages::speak(&script, &engine, cache, &cancel, progress)?;
             let visuals = stages::visuals(&script);
             stages::plan(&script, &speech, visuals)?
         }

@@ -104,6 +104,7 @@ fn read_text(input: &Path) -> Result<String, RenderError> {
 /// Speaks every line: `speech[scene][line]`. Reports one unit of progress per line.
 pub fn speak(
     script: &Script,
+    engine: &voice::Engine,
     cache: &Cache,
     cancel: &Cancel,
     progress: &mut dyn FnMut(Progress),
@@ -114,6 +115,7 @@ pub fn speak(
         name: "voice".into(),
         total: lines as f64,
     });
+    tracing::info!(engine = engine.name(), "voice");
     let mut done = 0.0;
     let mut speech = Vec::new();
     for scene in &project.scenes {
@@ -121,12 +123,14 @@ pub fn speak(
         for line in &scene.lines {
             cancel.check()?;
             let voice = project.voice_of(&line.character);
-            spoken.push(voice::speak(&line.text, &voice, cache).map_err(|e| {
-                RenderError::Input {
-                    path: script.input.clone(),
-                    message: format!("line {}: cannot speak it: {e}", line.source_line),
-                }
-            })?);
+            spoken.push(
+                voice::speak(&line.text, &voice, engine, cache).map_err(|e| {
+                    RenderError::Input {
+                        path: script.input.clone(),
+                        message: format!("line {}: cannot speak it: {e}", line.source_line),
+                    }
+                })?,
+            );
             done += 1.0;
             progress(Progress::Advance(done));
         }

@@ -1,14 +1,54 @@
-//! Speech: each line becomes a WAV through espeak-ng (GStreamer's `espeak` element), cached by
-//! text and voice. The measured length is what the timeline is built on.
+//! Speech: each line becomes a WAV, cached by text, voice and engine. The engine is the active
+//! text-to-speech model of the registry (a Piper voice over ONNX Runtime) when one is installed,
+//! else espeak-ng (GStreamer's `espeak` element). The measured length is what the timeline is
+//! built on.
 
 use super::cache::Cache;
 use super::error::RenderError;
 use super::pipeline::{self, capsfilter, chain, make};
 use super::wav;
+use crate::models::{manifest, Registry};
 use crate::plan::from_project::Speech;
 use crate::project::Voice;
 use gst::prelude::*;
+use gstreel::speech::{Delivery, Piper};
+use std::path::PathBuf;
 use std::sync::Mutex;
+
+/// Which synthesiser speaks a job's lines.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Engine {
+    Espeak,
+    /// A registry model: its id and folder.
+    Neural {
+        id: String,
+        dir: PathBuf,
+    },
+}
+
+impl Engine {
+    /// The registry's active text-to-speech model, else espeak-ng. Read at the start of each
+    /// job's voice stage, so `reel models activate` takes effect from the next job on.
+    pub fn current() -> Engine {
+        let registry = Registry::locate();
+        let engine = match registry.active_for("tts") {
+            Some(installed) => Engine::Neural {
+                dir: registry.model_dir(&installed.id),
+                id: installed.id,
+            },
+            None => Engine::Espeak,
+        };
+        release_unless(&engine);
+        engine
+    }
+
+    pub fn name(&self) -> &str {
+        match self {
+            Engine::Espeak => "espeak-ng",
+            Engine::Neural { id, .. } => id,
+        }
+    }
+}
 
 const RATE: u32 = 22_050;
 /// Silence kept before and after the words, seconds.
@@ -16,23 +56,103 @@ const EDGE: f64 = 0.05;
 /// Samples quieter than this count as silence when trimming.
 const SILENCE: f32 = 0.004;
 
-/// Speaks `text` with `voice`, reusing an earlier rendering of the same words.
-pub fn speak(text: &str, voice: &Voice, cache: &Cache) -> Result<Speech, RenderError> {
+/// Speaks `text` with `voice` on `engine`, reusing an earlier rendering of the same words.
+pub fn speak(
+    text: &str,
+    voice: &Voice,
+    engine: &Engine,
+    cache: &Cache,
+) -> Result<Speech, RenderError> {
     let pitch = voice.pitch.to_string();
     let path = cache.path(
         "speech",
-        &[text.as_bytes(), voice.name.as_bytes(), pitch.as_bytes()],
+        &[
+            text.as_bytes(),
+            voice.name.as_bytes(),
+            pitch.as_bytes(),
+            engine.name().as_bytes(),
+        ],
         "wav",
     );
     if !path.is_file() {
-        let samples = synthesize(text, voice)?;
-        wav::write(&path, RATE, 1, &samples).map_err(|e| RenderError::io(&path, e))?;
+        let (samples, rate) = match engine {
+            Engine::Espeak => (synthesize(text, voice)?, RATE),
+            Engine::Neural { id, dir } => neural(text, voice, id, dir)?,
+        };
+        if samples.iter().all(|s| s.abs() < SILENCE) {
+            return Err(RenderError::Pipeline {
+                stage: "speech",
+                element: engine.name().to_string(),
+                message: format!("no audible speech for {text:?}"),
+            });
+        }
+        wav::write(&path, rate, 1, &trim(samples, rate)).map_err(|e| RenderError::io(&path, e))?;
     }
     let frames = wav::frames(&path).map_err(|e| RenderError::io(&path, e))?;
+    let rate = wav::sample_rate(&path).map_err(|e| RenderError::io(&path, e))?;
     Ok(Speech {
         path,
-        duration: frames as f64 / f64::from(RATE),
+        duration: frames as f64 / f64::from(rate),
     })
+}
+
+/// The neural voice, loaded once and kept while it stays the active model; a different model
+/// replaces it, dropping the old session and its memory.
+static NEURAL: Mutex<Option<(String, Piper)>> = Mutex::new(None);
+
+/// Drops the loaded neural voice unless `engine` is it: switching voices frees the old one.
+fn release_unless(engine: &Engine) {
+    let mut slot = NEURAL.lock().unwrap_or_else(|p| p.into_inner());
+    let keep = match engine {
+        Engine::Neural { id, .. } => slot.as_ref().is_some_and(|(loaded, _)| loaded == id),
+        Engine::Espeak => false,
+    };
+    if !keep && slot.take().is_some() {
+        tracing::info!("previous voice model released");
+    }
+}
+
+fn neural(
+    text: &str,
+    voice: &Voice,
+    id: &str,
+    dir: &std::path::Path,
+) -> Result<(Vec<f32>, u32), RenderError> {
+    let failed = |message: String| RenderError::Pipeline {
+        stage: "speech",
+        element: id.to_string(),
+        message,
+    };
+    let mut slot = NEURAL.lock().unwrap_or_else(|p| p.into_inner());
+    if slot.as_ref().is_none_or(|(loaded, _)| loaded != id) {
+        *slot = None;
+        gstreel::onnx::runtime::init(None).map_err(|e| failed(e.to_string()))?;
+        let manifest = manifest::find(id).map_err(|e| failed(e.to_string()))?;
+        let (inputs, outputs) = manifest.tensors_of("model.onnx");
+        let piper =
+            Piper::open(dir, id, &inputs, &outputs, true).map_err(|e| failed(e.to_string()))?;
+        tracing::info!(model = id, provider = %piper.model().provider, "voice loaded");
+        *slot = Some((id.to_string(), piper));
+    }
+    let Some((_, piper)) = slot.as_mut() else {
+        return Err(failed("the voice did not load".into()));
+    };
+    let delivery = delivery_for(voice, piper.default);
+    let samples = piper
+        .speak(text, delivery)
+        .map_err(|e| failed(e.to_string()))?;
+    Ok((samples, piper.sample_rate))
+}
+
+/// One voice model, several characters: each character's espeak pitch becomes a pace and a
+/// variation of its own, so speakers stay apart (higher voices a little quicker and livelier).
+fn delivery_for(voice: &Voice, default: Delivery) -> Delivery {
+    let shift = voice.pitch.clamp(-100, 100) as f32 / 100.0;
+    Delivery {
+        length: default.length * (1.0 - 0.25 * shift),
+        noise: default.noise * (1.0 + 0.3 * shift),
+        noise_w: default.noise_w,
+    }
 }
 
 /// espeak-ng is one engine per process and not re-entrant: two `espeak` elements working at
@@ -64,20 +184,12 @@ fn synthesize(text: &str, voice: &Voice) -> Result<Vec<f32>, RenderError> {
         &[&tts, &convert, &resample, &filter, sink.upcast_ref()],
     )?;
     pipeline::run(&pipeline, "speech", || {})?;
-    let samples = pipeline::take_samples(&samples);
-    if samples.iter().all(|s| s.abs() < SILENCE) {
-        return Err(RenderError::Pipeline {
-            stage: "speech",
-            element: "espeak".into(),
-            message: format!("no audible speech for {text:?} with voice {}", voice.name),
-        });
-    }
-    Ok(trim(samples))
+    Ok(pipeline::take_samples(&samples))
 }
 
-/// Cuts the silence espeak leaves around the words, keeping a short natural edge.
-fn trim(samples: Vec<f32>) -> Vec<f32> {
-    let edge = (EDGE * f64::from(RATE)) as usize;
+/// Cuts the silence around the words, keeping a short natural edge.
+fn trim(samples: Vec<f32>, rate: u32) -> Vec<f32> {
+    let edge = (EDGE * f64::from(rate)) as usize;
     let first = samples.iter().position(|s| s.abs() >= SILENCE).unwrap_or(0);
     let last = samples
         .iter()
@@ -94,7 +206,7 @@ mod tests {
     fn trim_keeps_a_short_edge() {
         let mut samples = vec![0.0f32; 22050];
         samples[11025] = 0.5;
-        let trimmed = super::trim(samples);
+        let trimmed = super::trim(samples, 22050);
         assert_eq!(trimmed.len(), 2 * 1102 + 1);
     }
 }

@@ -26,15 +26,28 @@ pub fn write(path: &Path, rate: u32, channels: u16, samples: &[f32]) -> std::io:
     write_atomic(path, &bytes)
 }
 
-/// Frames in a WAV file written by [`write`], from its header.
-pub fn frames(path: &Path) -> std::io::Result<u64> {
+fn header(path: &Path) -> std::io::Result<[u8; 44]> {
     let mut header = [0u8; 44];
     std::io::Read::read_exact(&mut std::fs::File::open(path)?, &mut header)?;
+    Ok(header)
+}
+
+/// Frames in a WAV file written by [`write`], from its header.
+pub fn frames(path: &Path) -> std::io::Result<u64> {
+    let header = header(path)?;
     let block = u64::from(u16::from_le_bytes([header[32], header[33]]).max(1));
     let data = u64::from(u32::from_le_bytes([
         header[40], header[41], header[42], header[43],
     ]));
     Ok(data / block)
+}
+
+/// Sample rate of a WAV file written by [`write`].
+pub fn sample_rate(path: &Path) -> std::io::Result<u32> {
+    let header = header(path)?;
+    Ok(u32::from_le_bytes([
+        header[24], header[25], header[26], header[27],
+    ]))
 }
 
 #[cfg(test)]
@@ -45,6 +58,7 @@ mod tests {
         let path = dir.path().join("a.wav");
         super::write(&path, 8000, 2, &[0.0, 0.5, -0.5, 1.0, 0.25, 0.0]).unwrap();
         assert_eq!(super::frames(&path).unwrap(), 3);
+        assert_eq!(super::sample_rate(&path).unwrap(), 8000);
         assert_eq!(std::fs::metadata(&path).unwrap().len(), 44 + 12);
     }
 }

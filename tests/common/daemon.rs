@@ -66,17 +66,28 @@ pub struct Daemon {
     pub bus: PrivateBus,
     pub dir: tempfile::TempDir,
     process: Option<Child>,
+    /// Extra environment for the daemon process.
+    env: Vec<(String, PathBuf)>,
 }
 
 impl Daemon {
     /// A bus and a daemon with `config` (TOML) as its only config file.
     pub fn start(config: &str) -> Daemon {
+        Daemon::start_with(config, &[])
+    }
+
+    /// [`Daemon::start`] with extra environment variables.
+    pub fn start_with(config: &str, env: &[(&str, PathBuf)]) -> Daemon {
         let dir = tempfile::tempdir().unwrap();
         std::fs::write(dir.path().join("reel.toml"), config).unwrap();
         let mut daemon = Daemon {
             bus: PrivateBus::start(),
             dir,
             process: None,
+            env: env
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.clone()))
+                .collect(),
         };
         daemon.launch();
         daemon
@@ -101,6 +112,7 @@ impl Daemon {
             .env("DBUS_SESSION_BUS_ADDRESS", &self.bus.address)
             .env("REEL_CACHE_DIR", self.dir.path().join("unused-cache"))
             .env("REEL_LOG", "info")
+            .envs(self.env.iter().map(|(k, v)| (k, v)))
             .stdout(Stdio::null())
             .stderr(log)
             .spawn()
@@ -200,9 +212,10 @@ pub async fn wait_until(
 ) -> (String, String, f64) {
     let deadline = Instant::now() + limit;
     loop {
-        let state = job.state().await.unwrap();
-        let stage = job.stage().await.unwrap();
-        let progress = job.progress().await.unwrap();
+        let read = |e: zbus::Error| -> ! { panic!("reading the job's properties: {e}") };
+        let state = job.state().await.unwrap_or_else(|e| read(e));
+        let stage = job.stage().await.unwrap_or_else(|e| read(e));
+        let progress = job.progress().await.unwrap_or_else(|e| read(e));
         if check(&state, &stage, progress) {
             return (state, stage, progress);
         }

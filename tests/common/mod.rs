@@ -106,7 +106,15 @@ pub fn frame_at(frames: &[(f64, Vec<u8>)], t: f64) -> &[u8] {
 
 /// Decoded sound, 48 kHz stereo interleaved.
 pub fn audio_samples(path: &Path) -> Vec<f32> {
-    let (pipeline, sink) = decode(path, "audioconvert ! audioresample ! audio/x-raw,format=F32LE,rate=48000,channels=2,layout=interleaved");
+    audio_samples_at(path, 48_000, 2)
+}
+
+/// The file's sound decoded to interleaved f32 at `rate` with `channels`.
+pub fn audio_samples_at(path: &Path, rate: u32, channels: u32) -> Vec<f32> {
+    let caps = format!(
+        "audioconvert ! audioresample ! audio/x-raw,format=F32LE,rate={rate},channels={channels},layout=interleaved"
+    );
+    let (pipeline, sink) = decode(path, &caps);
     let mut samples = Vec::new();
     while let Ok(sample) = sink.pull_sample() {
         let map = sample.buffer().unwrap().map_readable().unwrap();
@@ -209,3 +217,31 @@ fn encode(path: &Path, encoder: &str, info: &gst_video::VideoInfo, buffers: Vec<
     pipeline.set_state(gst::State::Null).unwrap();
 }
 pub mod daemon;
+
+/// Word error rate of `heard` against `said`: word-level edit distance over the words said,
+/// case and punctuation ignored.
+pub fn word_error_rate(said: &str, heard: &str) -> f64 {
+    let words = |text: &str| -> Vec<String> {
+        text.split_whitespace()
+            .map(|w| {
+                w.chars()
+                    .filter(|c| c.is_alphanumeric() || *c == '\'')
+                    .collect::<String>()
+                    .to_lowercase()
+            })
+            .filter(|w| !w.is_empty())
+            .collect()
+    };
+    let (a, b) = (words(said), words(heard));
+    let mut row: Vec<usize> = (0..=b.len()).collect();
+    for (i, wa) in a.iter().enumerate() {
+        let mut previous = row[0];
+        row[0] = i + 1;
+        for (j, wb) in b.iter().enumerate() {
+            let substitution = previous + usize::from(wa != wb);
+            previous = row[j + 1];
+            row[j + 1] = substitution.min(row[j] + 1).min(row[j + 1] + 1);
+        }
+    }
+    row[b.len()] as f64 / a.len().max(1) as f64
+}

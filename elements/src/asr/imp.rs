@@ -1,0 +1,286 @@
+use super::{Options, Transcriber, Transcript};
+use gst::glib;
+use gst::prelude::*;
+use gst::subclass::prelude::*;
+use gst_base::subclass::prelude::*;
+use std::path::PathBuf;
+use std::sync::{LazyLock, Mutex, MutexGuard};
+use std::time::Instant;
+
+static CAT: LazyLock<gst::DebugCategory> = LazyLock::new(|| {
+    gst::DebugCategory::new(
+        "reelasr",
+        gst::DebugColorFlags::empty(),
+        Some("reel speech recognition"),
+    )
+});
+
+#[derive(Debug, Clone, Default)]
+struct Settings {
+    model_dir: Option<String>,
+    threads: u32,
+}
+
+struct State {
+    transcriber: Transcriber,
+    /// Every sample seen since start (or the last flush).
+    samples: Vec<f32>,
+    /// Timestamp of the first buffer: message times count from it.
+    origin: Option<gst::ClockTime>,
+}
+
+#[derive(Default)]
+pub struct Asr {
+    settings: Mutex<Settings>,
+    state: Mutex<Option<State>>,
+}
+
+/// A poisoned lock only means another thread panicked mid-update; the data is still usable
+/// and a panic here would take the pipeline down with it.
+fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
+    mutex.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+impl Asr {
+    fn post(&self, structure: gst::Structure) {
+        let message = gst::message::Element::builder(structure)
+            .src(&*self.obj())
+            .build();
+        let _ = self.obj().post_message(message);
+    }
+
+    /// Transcribes what was collected and posts the results; an error is posted as one.
+    fn finish(&self) {
+        let mut guard = lock(&self.state);
+        let Some(state) = guard.as_mut() else {
+            return;
+        };
+        let samples = std::mem::take(&mut state.samples);
+        let origin = state
+            .origin
+            .take()
+            .map_or(0.0, |t| t.nseconds() as f64 / 1e9);
+        gst::info!(CAT, imp = self, "transcribing {} samples", samples.len());
+        let clock = Instant::now();
+        let result = state.transcriber.transcribe(&samples);
+        drop(guard);
+        match result {
+            Ok(transcript) => self.post_transcript(&transcript, origin, clock),
+            Err(err) => {
+                gst::element_imp_error!(
+                    self,
+                    gst::LibraryError::Failed,
+                    ("Speech recognition failed: {}", err)
+                );
+            }
+        }
+    }
+
+    fn post_transcript(&self, transcript: &Transcript, origin: f64, clock: Instant) {
+        for segment in &transcript.segments {
+            self.post(
+                gst::Structure::builder("reelasr-segment")
+                    .field("start", origin + segment.start)
+                    .field("end", origin + segment.end)
+                    .field("text", segment.text.as_str())
+                    .build(),
+            );
+            for word in &segment.words {
+                self.post(
+                    gst::Structure::builder("reelasr-word")
+                        .field("start", origin + word.start)
+                        .field("end", origin + word.end)
+                        .field("text", word.text.as_str())
+                        .build(),
+                );
+            }
+        }
+        let seconds = clock.elapsed().as_secs_f64();
+        gst::info!(
+            CAT,
+            imp = self,
+            "{} segments in {seconds:.2} s (realtime factor {:.3})",
+            transcript.segments.len(),
+            transcript.stats.realtime_factor()
+        );
+        self.post(
+            gst::Structure::builder("reelasr-done")
+                .field("segments", transcript.segments.len() as u32)
+                .field("seconds", seconds)
+                .field("audio-seconds", transcript.stats.audio_seconds)
+                .build(),
+        );
+    }
+}
+
+#[glib::object_subclass]
+impl ObjectSubclass for Asr {
+    const NAME: &'static str = "GstReelAsr";
+    type Type = super::Asr;
+    type ParentType = gst_base::BaseTransform;
+}
+
+impl ObjectImpl for Asr {
+    fn properties() -> &'static [glib::ParamSpec] {
+        static PROPERTIES: LazyLock<Vec<glib::ParamSpec>> = LazyLock::new(|| {
+            vec![
+                glib::ParamSpecString::builder("model-dir")
+                    .nick("Model folder")
+                    .blurb("Folder with encoder.onnx, decoder.onnx, tokenizer.json, config.json")
+                    .mutable_ready()
+                    .build(),
+                glib::ParamSpecUInt::builder("threads")
+                    .nick("Threads")
+                    .blurb("CPU threads per model (0: one per core)")
+                    .maximum(256)
+                    .mutable_ready()
+                    .build(),
+            ]
+        });
+        PROPERTIES.as_ref()
+    }
+
+    fn set_property(&self, _id: usize, value: &glib::Value, pspec: &glib::ParamSpec) {
+        let mut settings = lock(&self.settings);
+        match pspec.name() {
+            "model-dir" => settings.model_dir = value.get().unwrap_or_default(),
+            "threads" => settings.threads = value.get().unwrap_or_default(),
+            // GLib only passes the properties registered above.
+            other => gst::warning!(CAT, imp = self, "no property {other}"),
+        }
+    }
+
+    fn property(&self, _id: usize, pspec: &glib::ParamSpec) -> glib::Value {
+        let settings = lock(&self.settings);
+        match pspec.name() {
+            "model-dir" => settings.model_dir.to_value(),
+            "threads" => settings.threads.to_value(),
+            _ => pspec.default_value().clone(),
+        }
+    }
+}
+
+impl GstObjectImpl for Asr {}
+
+impl ElementImpl for Asr {
+    fn metadata() -> Option<&'static gst::subclass::ElementMetadata> {
+        static METADATA: LazyLock<gst::subclass::ElementMetadata> = LazyLock::new(|| {
+            gst::subclass::ElementMetadata::new(
+                "reel speech recognition",
+                "Filter/Analyzer/Audio",
+                "Transcribes 16 kHz mono speech with Whisper and posts timed text at EOS",
+                "reel",
+            )
+        });
+        Some(&*METADATA)
+    }
+
+    fn pad_templates() -> &'static [gst::PadTemplate] {
+        static TEMPLATES: LazyLock<Vec<gst::PadTemplate>> = LazyLock::new(|| {
+            let caps = gst_audio::AudioCapsBuilder::new_interleaved()
+                .format(gst_audio::AudioFormat::F32le)
+                .rate(super::mel::SAMPLE_RATE as i32)
+                .channels(1)
+                .build();
+            [gst::PadDirection::Src, gst::PadDirection::Sink]
+                .into_iter()
+                .filter_map(|direction| {
+                    let name = if direction == gst::PadDirection::Src {
+                        "src"
+                    } else {
+                        "sink"
+                    };
+                    gst::PadTemplate::new(name, direction, gst::PadPresence::Always, &caps).ok()
+                })
+                .collect()
+        });
+        TEMPLATES.as_ref()
+    }
+}
+
+impl BaseTransformImpl for Asr {
+    // The audio goes through untouched; the element only reads it.
+    const MODE: gst_base::subclass::BaseTransformMode =
+        gst_base::subclass::BaseTransformMode::AlwaysInPlace;
+    const PASSTHROUGH_ON_SAME_CAPS: bool = true;
+    const TRANSFORM_IP_ON_PASSTHROUGH: bool = true;
+
+    fn start(&self) -> Result<(), gst::ErrorMessage> {
+        let settings = lock(&self.settings).clone();
+        let Some(dir) = settings.model_dir.filter(|d| !d.is_empty()) else {
+            return Err(gst::error_msg!(
+                gst::LibraryError::Settings,
+                ("No speech model: set model-dir to a Whisper model folder")
+            ));
+        };
+        let options = Options {
+            threads: settings.threads as usize,
+            ..Options::default()
+        };
+        let dir = PathBuf::from(dir);
+        let transcriber = Transcriber::open_with(&dir, options).map_err(|err| {
+            gst::error_msg!(
+                gst::LibraryError::Settings,
+                ("Cannot load the speech model in {}: {}", dir.display(), err)
+            )
+        })?;
+        gst::info!(
+            CAT,
+            imp = self,
+            "model loaded from {} on {}",
+            dir.display(),
+            transcriber.provider()
+        );
+        *lock(&self.state) = Some(State {
+            transcriber,
+            samples: Vec::new(),
+            origin: None,
+        });
+        Ok(())
+    }
+
+    fn stop(&self) -> Result<(), gst::ErrorMessage> {
+        *lock(&self.state) = None;
+        Ok(())
+    }
+
+    fn sink_event(&self, event: gst::Event) -> bool {
+        match event.view() {
+            gst::EventView::Eos(_) => self.finish(),
+            // After a flushing seek the audio starts over somewhere else.
+            gst::EventView::FlushStop(_) => {
+                if let Some(state) = lock(&self.state).as_mut() {
+                    state.samples.clear();
+                    state.origin = None;
+                }
+            }
+            _ => {}
+        }
+        self.parent_sink_event(event)
+    }
+
+    fn transform_ip_passthrough(
+        &self,
+        buffer: &gst::Buffer,
+    ) -> Result<gst::FlowSuccess, gst::FlowError> {
+        let map = buffer.map_readable().map_err(|_| {
+            gst::element_imp_error!(self, gst::StreamError::Failed, ["Unreadable buffer"]);
+            gst::FlowError::Error
+        })?;
+        let mut guard = lock(&self.state);
+        let Some(state) = guard.as_mut() else {
+            drop(guard);
+            gst::element_imp_error!(self, gst::CoreError::Failed, ["Data before start"]);
+            return Err(gst::FlowError::Error);
+        };
+        if state.origin.is_none() {
+            state.origin = Some(buffer.pts().unwrap_or(gst::ClockTime::ZERO));
+        }
+        // The caps fix F32LE; a trailing partial sample (never produced) would be dropped.
+        state.samples.extend(
+            map.chunks_exact(4)
+                .map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]])),
+        );
+        Ok(gst::FlowSuccess::Ok)
+    }
+}

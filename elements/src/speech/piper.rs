@@ -1,0 +1,111 @@
+//! A Piper VITS voice: `model.onnx` plus `model.onnx.json` (sample rate, espeak voice,
+//! phoneme map, default scales). Text in, mono f32 samples out.
+
+use super::phonemes;
+use super::SpeechError;
+use crate::onnx::model::Value;
+use crate::onnx::{Model, TensorSpec};
+use std::collections::HashMap;
+use std::path::Path;
+
+/// How a line is spoken: Piper's three scales.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Delivery {
+    /// Variation in the voice (0.667 by default).
+    pub noise: f32,
+    /// Time stretch: above 1 is slower.
+    pub length: f32,
+    /// Variation in phoneme lengths (0.8 by default).
+    pub noise_w: f32,
+}
+
+pub struct Piper {
+    model: Model,
+    pub sample_rate: u32,
+    espeak_voice: String,
+    map: HashMap<char, i64>,
+    pub default: Delivery,
+}
+
+impl Piper {
+    /// Opens the voice in `dir` (`model.onnx`, `model.onnx.json`), checking the model's
+    /// tensors against `inputs`/`outputs` (from its manifest).
+    pub fn open(
+        dir: &Path,
+        name: &str,
+        inputs: &[TensorSpec],
+        outputs: &[TensorSpec],
+        try_cuda: bool,
+    ) -> Result<Piper, SpeechError> {
+        let config_path = dir.join("model.onnx.json");
+        let text = std::fs::read_to_string(&config_path)
+            .map_err(|e| SpeechError::Voice(format!("{}: {e}", config_path.display())))?;
+        let config: serde_json::Value = serde_json::from_str(&text)
+            .map_err(|e| SpeechError::Voice(format!("{}: {e}", config_path.display())))?;
+        let bad = |what: &str| SpeechError::Voice(format!("{}: no {what}", config_path.display()));
+        let sample_rate = config["audio"]["sample_rate"]
+            .as_u64()
+            .ok_or_else(|| bad("audio.sample_rate"))? as u32;
+        let espeak_voice = config["espeak"]["voice"]
+            .as_str()
+            .unwrap_or("en-us")
+            .to_string();
+        let map = config["phoneme_id_map"]
+            .as_object()
+            .ok_or_else(|| bad("phoneme_id_map"))?
+            .iter()
+            .filter_map(|(k, v)| Some((k.chars().next()?, v.as_array()?.first()?.as_i64()?)))
+            .collect();
+        let scale = |key: &str, default: f32| {
+            config["inference"][key]
+                .as_f64()
+                .map(|v| v as f32)
+                .unwrap_or(default)
+        };
+        let default = Delivery {
+            noise: scale("noise_scale", 0.667),
+            length: scale("length_scale", 1.0),
+            noise_w: scale("noise_w", 0.8),
+        };
+        let model = Model::open(&dir.join("model.onnx"), name, try_cuda, 0)?;
+        model.check(inputs, outputs)?;
+        Ok(Piper {
+            model,
+            sample_rate,
+            espeak_voice,
+            map,
+            default,
+        })
+    }
+
+    pub fn model(&self) -> &Model {
+        &self.model
+    }
+
+    /// Speaks `text`; empty text gives no samples.
+    pub fn speak(&mut self, text: &str, delivery: Delivery) -> Result<Vec<f32>, SpeechError> {
+        let ipa = phonemes::ipa(text, &self.espeak_voice)?;
+        if ipa.trim().is_empty() {
+            return Ok(Vec::new());
+        }
+        let ids = phonemes::ids(&ipa, &self.map)?;
+        let n = ids.len() as i64;
+        let outputs = self.model.run(vec![
+            ("input", Value::i64(&[1, n], ids)),
+            ("input_lengths", Value::i64(&[1], vec![n])),
+            (
+                "scales",
+                Value::f32(
+                    &[3],
+                    vec![delivery.noise, delivery.length, delivery.noise_w],
+                ),
+            ),
+        ])?;
+        let audio = outputs
+            .into_iter()
+            .find(|(name, _)| name == "output")
+            .and_then(|(_, value)| value.as_f32().map(<[f32]>::to_vec))
+            .ok_or_else(|| SpeechError::Voice("the voice gave no float32 'output'".into()))?;
+        Ok(audio)
+    }
+}

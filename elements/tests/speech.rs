@@ -1,0 +1,51 @@
+//! The neural voice with the installed Piper model (`make models` puts it in .deps/models).
+
+use gstreel::onnx::runtime;
+use gstreel::speech::Piper;
+use std::path::Path;
+use std::time::Instant;
+
+fn voice() -> Piper {
+    runtime::init(None).unwrap();
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../.deps/models/piper-en-us-joe-medium");
+    assert!(
+        dir.is_dir(),
+        "{} is missing: run `make models`",
+        dir.display()
+    );
+    Piper::open(&dir, "piper-en-us-joe-medium", &[], &[], false).unwrap()
+}
+
+fn rms(samples: &[f32]) -> f32 {
+    (samples.iter().map(|s| s * s).sum::<f32>() / samples.len().max(1) as f32).sqrt()
+}
+
+#[test]
+fn a_sentence_becomes_audible_speech_fast() {
+    let mut piper = voice();
+    let text = "Reel turns scripts into finished videos, with a voice that sounds human.";
+    let started = Instant::now();
+    let audio = piper.speak(text, piper.default).unwrap();
+    let took = started.elapsed().as_secs_f64();
+    let seconds = audio.len() as f64 / f64::from(piper.sample_rate);
+    println!(
+        "{seconds:.2} s of speech in {took:.2} s: {:.1}x realtime",
+        seconds / took
+    );
+    // About 12 words at a normal pace.
+    assert!((2.5..8.0).contains(&seconds), "{seconds}");
+    assert!(rms(&audio) > 0.02, "rms {}", rms(&audio));
+    assert_eq!(piper.sample_rate, 22050);
+}
+
+#[test]
+fn a_larger_length_scale_speaks_slower() {
+    let mut piper = voice();
+    let text = "Slow and steady wins the race.";
+    let normal = piper.speak(text, piper.default).unwrap().len();
+    let mut slow = piper.default;
+    slow.length = 1.4;
+    let slower = piper.speak(text, slow).unwrap().len();
+    assert!(slower as f64 > normal as f64 * 1.25, "{normal} -> {slower}");
+    assert!(piper.speak("...", piper.default).unwrap().is_empty());
+}
