@@ -6,6 +6,7 @@
 
 use gst::prelude::*;
 use gstreel::asr::mel::{Filterbank, LogMel};
+use gstreel::asr::word_error_rate;
 use gstreel::asr::{Options, Transcriber};
 use gstreel::onnx::runtime;
 use std::path::{Path, PathBuf};
@@ -196,30 +197,6 @@ fn read_npy_f32(path: &Path) -> Vec<f32> {
         .chunks_exact(4)
         .map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]]))
         .collect()
-}
-
-/// Word error rate: word-level edit distance over the reference's word count.
-fn word_error_rate(reference: &str, hypothesis: &str) -> f64 {
-    let words = |text: &str| -> Vec<String> {
-        let text = text.to_lowercase();
-        let words = text.split(|c: char| !c.is_alphanumeric() && c != '\'');
-        words
-            .filter(|w| !w.is_empty())
-            .map(str::to_string)
-            .collect()
-    };
-    let (r, h) = (words(reference), words(hypothesis));
-    let mut row: Vec<usize> = (0..=h.len()).collect();
-    for i in 1..=r.len() {
-        let mut previous = row[0];
-        row[0] = i;
-        for j in 1..=h.len() {
-            let substitution = previous + usize::from(r[i - 1] != h[j - 1]);
-            previous = row[j];
-            row[j] = substitution.min(row[j] + 1).min(row[j - 1] + 1);
-        }
-    }
-    row[h.len()] as f64 / r.len().max(1) as f64
 }
 
 fn transcriber() -> Transcriber {

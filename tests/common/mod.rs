@@ -217,31 +217,3 @@ fn encode(path: &Path, encoder: &str, info: &gst_video::VideoInfo, buffers: Vec<
     pipeline.set_state(gst::State::Null).unwrap();
 }
 pub mod daemon;
-
-/// Word error rate of `heard` against `said`: word-level edit distance over the words said,
-/// case and punctuation ignored.
-pub fn word_error_rate(said: &str, heard: &str) -> f64 {
-    let words = |text: &str| -> Vec<String> {
-        text.split_whitespace()
-            .map(|w| {
-                w.chars()
-                    .filter(|c| c.is_alphanumeric() || *c == '\'')
-                    .collect::<String>()
-                    .to_lowercase()
-            })
-            .filter(|w| !w.is_empty())
-            .collect()
-    };
-    let (a, b) = (words(said), words(heard));
-    let mut row: Vec<usize> = (0..=b.len()).collect();
-    for (i, wa) in a.iter().enumerate() {
-        let mut previous = row[0];
-        row[0] = i + 1;
-        for (j, wb) in b.iter().enumerate() {
-            let substitution = previous + usize::from(wa != wb);
-            previous = row[j + 1];
-            row[j + 1] = substitution.min(row[j] + 1).min(row[j + 1] + 1);
-        }
-    }
-    row[b.len()] as f64 / a.len().max(1) as f64
-}

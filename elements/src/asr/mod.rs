@@ -39,9 +39,11 @@ mod rules;
 mod segments;
 mod tokens;
 mod transcriber;
+mod wer;
 
 pub use segments::{Segment, Word};
 pub use transcriber::{Options, Stats, Transcriber, Transcript};
+pub use wer::word_error_rate;
 
 /// What went wrong loading or running the speech model.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
