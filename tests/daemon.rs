@@ -460,7 +460,14 @@ async fn fifty_jobs_from_five_clients_all_finish_two_at_a_time() {
                     format!("Scene 1: Job {n} of client {client}.\nNARRATOR: Number {n}, client {client}.\n"),
                 )
                 .unwrap();
-                paths.push(manager.submit_script(&script.to_string_lossy(), HashMap::new()).await.unwrap());
+                let path = manager
+                    .submit_script(&script.to_string_lossy(), HashMap::new())
+                    .await
+                    .unwrap();
+                // The returned path is usable at once: its object exists before the reply.
+                let state = job(&conn, path.clone()).await.state().await;
+                assert!(state.is_ok(), "{path}: {state:?}");
+                paths.push(path);
             }
             paths
         }));

@@ -3,6 +3,7 @@
 
 use super::error::{blocking, Error};
 use super::options;
+use super::publish;
 use crate::jobs::submit::Input;
 use crate::jobs::Engine;
 use crate::models::install::install;
@@ -10,7 +11,7 @@ use crate::models::registry::ESPEAK;
 use crate::models::Registry;
 use std::collections::HashMap;
 use std::path::PathBuf;
-use zbus::object_server::SignalEmitter;
+use zbus::object_server::{ObjectServer, SignalEmitter};
 use zbus::zvariant::{OwnedObjectPath, OwnedValue, Value};
 
 #[derive(Clone)]
@@ -36,6 +37,24 @@ fn input_of(source: &str, format: Option<String>) -> Input {
     }
 }
 
+impl Manager {
+    /// Queues the job and serves its object before the path goes back to the caller.
+    async fn submit(
+        &self,
+        server: &ObjectServer,
+        input: Input,
+        options: crate::jobs::model::JobOptions,
+    ) -> Result<OwnedObjectPath, Error> {
+        let engine = self.engine.clone();
+        let job = blocking(move || engine.submit(input, options)).await?;
+        publish::add_job(server, &self.engine, job.id).await?;
+        if let Some(project) = job.project {
+            publish::add_project(server, &self.engine, project).await?;
+        }
+        Ok(super::job_path(job.id))
+    }
+}
+
 #[zbus::interface(name = "org.reel.Reel1.Manager")]
 impl Manager {
     /// Queues a render of a script: `source` is an absolute path to a plain script, Fountain
@@ -44,19 +63,19 @@ impl Manager {
     /// narrate-action b, variation u, format s (for text: plain, fountain, markdown).
     async fn submit_script(
         &self,
+        #[zbus(object_server)] server: &ObjectServer,
         source: String,
         options: HashMap<String, OwnedValue>,
     ) -> Result<OwnedObjectPath, Error> {
         let options = options::parse(&options).map_err(Error::InvalidOptions)?;
         let input = input_of(&source, options.format);
-        let engine = self.engine.clone();
-        let job = blocking(move || engine.submit(input, options.job)).await?;
-        Ok(super::job_path(job.id))
+        self.submit(server, input, options.job).await
     }
 
     /// Queues a render of an edit spec (`.toml`/`.json` timeline) or ad brief at `path`.
     async fn submit_spec(
         &self,
+        #[zbus(object_server)] server: &ObjectServer,
         path: String,
         options: HashMap<String, OwnedValue>,
     ) -> Result<OwnedObjectPath, Error> {
@@ -67,16 +86,20 @@ impl Manager {
                 "{path}: an edit spec is a .toml or .json file (use SubmitScript for scripts)"
             )));
         }
-        let engine = self.engine.clone();
-        let job = blocking(move || engine.submit(Input::File(file), options.job)).await?;
-        Ok(super::job_path(job.id))
+        self.submit(server, Input::File(file), options.job).await
     }
 
     /// Reads the script at `path` and stores it as a project named `name` (empty: the file's
     /// name), without rendering it.
-    async fn create_project(&self, name: String, path: String) -> Result<OwnedObjectPath, Error> {
+    async fn create_project(
+        &self,
+        #[zbus(object_server)] server: &ObjectServer,
+        name: String,
+        path: String,
+    ) -> Result<OwnedObjectPath, Error> {
         let engine = self.engine.clone();
         let project = blocking(move || engine.create_project(&name, &PathBuf::from(path))).await?;
+        publish::add_project(server, &self.engine, project.id).await?;
         Ok(super::project_path(project.id))
     }
 

@@ -24,10 +24,15 @@ impl ProjectObject {
 #[zbus::interface(name = "org.reel.Reel1.Project")]
 impl ProjectObject {
     /// Renders the project's script again (re-read from its file) as a new job.
-    async fn render(&self, options: HashMap<String, OwnedValue>) -> Result<OwnedObjectPath, Error> {
+    async fn render(
+        &self,
+        #[zbus(object_server)] server: &zbus::ObjectServer,
+        options: HashMap<String, OwnedValue>,
+    ) -> Result<OwnedObjectPath, Error> {
         let options = super::options::parse(&options).map_err(Error::InvalidOptions)?;
         let (engine, id) = (self.engine.clone(), self.id);
         let job = blocking(move || engine.render_project(id, options.job)).await?;
+        super::publish::add_job(server, &self.engine, job.id).await?;
         Ok(super::job_path(job.id))
     }
 

@@ -13,7 +13,7 @@ use std::collections::HashMap;
 use tokio::sync::broadcast::error::RecvError;
 use zbus::fdo::Properties;
 use zbus::names::InterfaceName;
-use zbus::object_server::SignalEmitter;
+use zbus::object_server::{ObjectServer, SignalEmitter};
 use zbus::zvariant::{OwnedValue, Value};
 use zbus::Connection;
 
@@ -70,6 +70,25 @@ pub async fn run(
     }
 }
 
+/// Serves job `id`'s object (once: a second call changes nothing). Submit calls do this before
+/// they return the path, so a client can use the path at once.
+pub async fn add_job(server: &ObjectServer, engine: &Engine, id: Id) -> zbus::Result<()> {
+    let object = JobObject {
+        engine: engine.clone(),
+        id,
+    };
+    server.at(job_path(id), object).await.map(|_| ())
+}
+
+/// Serves project `id`'s object, as [`add_job`] does for jobs.
+pub async fn add_project(server: &ObjectServer, engine: &Engine, id: Id) -> zbus::Result<()> {
+    let object = ProjectObject {
+        engine: engine.clone(),
+        id,
+    };
+    server.at(project_path(id), object).await.map(|_| ())
+}
+
 struct Publisher {
     conn: Connection,
     engine: Engine,
@@ -93,15 +112,7 @@ impl Publisher {
     }
 
     async fn project(&mut self, id: Id) -> zbus::Result<()> {
-        let object = ProjectObject {
-            engine: self.engine.clone(),
-            id,
-        };
-        self.conn
-            .object_server()
-            .at(project_path(id), object)
-            .await?;
-        Ok(())
+        add_project(self.conn.object_server(), &self.engine, id).await
     }
 
     /// Adds the job's object, or sends what changed since last time.
@@ -112,11 +123,7 @@ impl Publisher {
         let path = job_path(id);
         let now = job::watched(&job);
         let Some(before) = self.published.get(&id) else {
-            let object = JobObject {
-                engine: self.engine.clone(),
-                id,
-            };
-            self.conn.object_server().at(&path, object).await?;
+            add_job(self.conn.object_server(), &self.engine, id).await?;
             self.published.insert(id, now);
             return Ok(());
         };
