@@ -7,7 +7,6 @@ use super::publish;
 use crate::jobs::submit::Input;
 use crate::jobs::Engine;
 use crate::models::install::install;
-use crate::models::registry::ESPEAK;
 use crate::models::Registry;
 use std::collections::HashMap;
 use std::path::PathBuf;
@@ -191,33 +190,11 @@ impl Manager {
     /// (id, task, state, description) of every model: state is active, installed, built in
     /// or available.
     fn list_models(&self) -> Result<Vec<(String, String, String, String)>, Error> {
-        let registry = Registry::locate();
-        let active = registry.active();
-        let mut models = vec![(
-            ESPEAK.to_string(),
-            "tts".to_string(),
-            if registry.active_for("tts").is_none() {
-                "active"
-            } else {
-                "built in"
-            }
-            .to_string(),
-            "espeak-ng formant voices".to_string(),
-        )];
-        for manifest in crate::models::manifest::all().map_err(crate::models::ModelError::from)? {
-            let state = match registry.get(&manifest.id) {
-                Some(_) if active.get(&manifest.task) == Some(&manifest.id) => "active",
-                Some(_) => "installed",
-                None => "available",
-            };
-            models.push((
-                manifest.id,
-                manifest.task,
-                state.into(),
-                manifest.description,
-            ));
-        }
-        Ok(models)
+        Ok(Registry::locate()
+            .catalogue()?
+            .into_iter()
+            .map(|e| (e.id, e.task, e.state.to_string(), e.description))
+            .collect())
     }
 
     /// Downloads, converts and verifies model `id` (takes a while: the call returns when done).

@@ -115,16 +115,6 @@ pub fn project_of(
 ) -> (ProjectInfo, Vec<SceneInfo>) {
     let (title, format, characters, scenes) = match parsed {
         Parsed::Script(s) => {
-            let text = std::fs::read_to_string(source).unwrap_or_default();
-            let format = if crate::plan::spec::is_spec(source) {
-                "brief"
-            } else {
-                match script::Format::detect(&text, source) {
-                    script::Format::Plain => "plain",
-                    script::Format::Fountain => "fountain",
-                    script::Format::Markdown => "markdown",
-                }
-            };
             let estimates = outline::scene_estimates(&script::Parsed {
                 project: s.project.clone(),
                 warnings: Vec::new(),
@@ -152,7 +142,12 @@ pub fn project_of(
                 .iter()
                 .map(|c| c.name.clone())
                 .collect();
-            (s.project.title.clone(), format, characters, scenes)
+            (
+                s.project.title.clone(),
+                s.format.as_str(),
+                characters,
+                scenes,
+            )
         }
         Parsed::Spec(planned) => {
             let scenes: Vec<SceneInfo> = planned

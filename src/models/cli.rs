@@ -5,38 +5,25 @@ use super::manifest::{self, DEFAULT_SET};
 use super::{ModelError, Registry};
 
 pub fn list(registry: &Registry) -> Result<(), ModelError> {
-    let active = registry.active();
     println!("models folder: {}", registry.dir().display());
     println!(
         "{:24} {:5} {:9} {:>7}  DESCRIPTION",
         "ID", "TASK", "STATE", "MiB"
     );
-    let espeak_state = if registry.active_for("tts").is_none() {
-        "active"
-    } else {
-        "built in"
-    };
-    println!(
-        "{:24} {:5} {:9} {:>7}  espeak-ng formant voices (no model files)",
-        super::registry::ESPEAK,
-        "tts",
-        espeak_state,
-        ""
-    );
-    for manifest in manifest::all()? {
-        let installed = registry.get(&manifest.id);
-        let state = match (&installed, active.get(&manifest.task)) {
-            (Some(_), Some(id)) if *id == manifest.id => "active",
-            (Some(_), _) => "installed",
-            (None, _) => "-",
+    for entry in registry.catalogue()? {
+        let state = if entry.state == "available" {
+            "-"
+        } else {
+            entry.state
         };
-        let mib = installed
+        let mib = entry
+            .installed
             .map(|i| i.files.iter().map(|f| f.size).sum::<u64>() as f64 / (1 << 20) as f64)
             .map(|m| format!("{m:.1}"))
             .unwrap_or_default();
         println!(
             "{:24} {:5} {:9} {:>7}  {}",
-            manifest.id, manifest.task, state, mib, manifest.description
+            entry.id, entry.task, state, mib, entry.description
         );
     }
     match gstreel::onnx::runtime::init(None) {

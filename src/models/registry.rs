@@ -40,6 +40,17 @@ pub fn built_in(id: &str) -> Option<Installed> {
     })
 }
 
+/// One line of the catalogue: a model reel knows and where it stands here.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Entry {
+    pub id: String,
+    pub task: String,
+    /// `active`, `installed`, `built in` or `available`.
+    pub state: &'static str,
+    pub description: String,
+    pub installed: Option<Installed>,
+}
+
 /// A file's name and whether it is intact (or what is wrong with it).
 pub type FileCheck = (String, Result<(), String>);
 
@@ -153,6 +164,38 @@ impl Registry {
         self.write_active(&active)?;
         let dir = self.model_dir(id);
         std::fs::remove_dir_all(&dir).map_err(|e| ModelError::io(&dir, e))
+    }
+
+    /// Every model reel knows (the built-in espeak-ng voice, then each manifest) with its state.
+    pub fn catalogue(&self) -> Result<Vec<Entry>, ModelError> {
+        let active = self.active();
+        let mut entries = vec![Entry {
+            id: ESPEAK.into(),
+            task: "tts".into(),
+            state: if self.active_for("tts").is_none() {
+                "active"
+            } else {
+                "built in"
+            },
+            description: "espeak-ng formant voices (no model files)".into(),
+            installed: None,
+        }];
+        for manifest in super::manifest::all()? {
+            let installed = self.get(&manifest.id);
+            let state = match &installed {
+                Some(_) if active.get(&manifest.task) == Some(&manifest.id) => "active",
+                Some(_) => "installed",
+                None => "available",
+            };
+            entries.push(Entry {
+                id: manifest.id,
+                task: manifest.task,
+                state,
+                description: manifest.description,
+                installed,
+            });
+        }
+        Ok(entries)
     }
 
     /// Each file of `id` with whether its content still has the recorded hash.

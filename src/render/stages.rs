@@ -33,6 +33,9 @@ pub struct Script {
     pub input: PathBuf,
     /// Where its relative picture names are looked up.
     pub base: PathBuf,
+    /// `plain`, `fountain`, `markdown` or `brief`.
+    #[serde(default)]
+    pub format: String,
     pub warnings: Vec<Warning>,
 }
 
@@ -67,6 +70,7 @@ pub fn read(input: &Path, options: Options) -> Result<Parsed, RenderError> {
             project,
             input: input.to_path_buf(),
             base,
+            format: "brief".into(),
             warnings: Vec::new(),
         }))
     } else if spec::is_spec(input) {
@@ -88,6 +92,7 @@ pub fn read(input: &Path, options: Options) -> Result<Parsed, RenderError> {
             project: parsed.project,
             input: input.to_path_buf(),
             base,
+            format: script::Format::detect(&text, input).name().into(),
             warnings: parsed.warnings,
         }))
     }

@@ -121,6 +121,15 @@ pub enum Format {
 }
 
 impl Format {
+    /// Its short name: `plain`, `fountain` or `markdown`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Format::Plain => "plain",
+            Format::Fountain => "fountain",
+            Format::Markdown => "markdown",
+        }
+    }
+
     /// The format of `text` read from `file`: by extension, and otherwise by content (a
     /// `Scene 1:` line means plain, an `INT.`/`EXT.` heading a screenplay).
     pub fn detect(text: &str, file: &Path) -> Format {

@@ -234,11 +234,18 @@ impl Tracker for EngineTracker<'_> {
     }
 
     fn progress(&mut self, stage: StageName, fraction: f64) {
-        let changed = self
-            .engine
-            .job(self.id)
-            .map(|j| (j.stage(stage).progress - fraction).abs() > 1e-6)
-            .unwrap_or(false);
+        // Compared and updated under one lock: this runs ten times a second per job.
+        let changed = {
+            let mut jobs = lock(&self.engine.inner.jobs);
+            let Some(job) = jobs.get_mut(&self.id) else {
+                return;
+            };
+            let s = job.stage_mut(stage);
+            let changed = (s.progress - fraction).abs() > 1e-6;
+            // Never backwards, never past the end.
+            s.progress = fraction.clamp(s.progress, 1.0);
+            changed
+        };
         if !changed {
             return;
         }
@@ -246,13 +253,6 @@ impl Tracker for EngineTracker<'_> {
         let due = self
             .last_event
             .is_none_or(|at| at.elapsed() >= EVENT_INTERVAL);
-        let mut jobs = lock(&self.engine.inner.jobs);
-        if let Some(job) = jobs.get_mut(&self.id) {
-            let s = job.stage_mut(stage);
-            // Never backwards, never past the end.
-            s.progress = fraction.clamp(s.progress, 1.0);
-        }
-        drop(jobs);
         if due {
             self.last_event = Some(Instant::now());
             self.engine.emit(Event::JobChanged(self.id));
