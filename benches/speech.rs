@@ -47,7 +47,12 @@ fn main() {
     let started = Instant::now();
     let mut speech = Vec::new();
     for sentence in SENTENCES.iter().cycle().take(16) {
-        speech.extend(voice.speak(sentence, voice.default).expect("speech"));
+        speech.extend(
+            voice
+                .speak(sentence, voice.default)
+                .expect("speech")
+                .samples,
+        );
         speech.extend(std::iter::repeat_n(0.0, voice.sample_rate as usize / 4));
     }
     let took = started.elapsed().as_secs_f64();

@@ -65,8 +65,14 @@ pub async fn run(options: Options, stop: impl Future<Output = ()>) -> Result<(),
     let notifier = Notifier::from_env();
     std::fs::create_dir_all(&options.state_dir)
         .map_err(|e| DaemonError::Io(format!("{}: {e}", options.state_dir.display())))?;
-    let (settings, files) = config::load(options.config.as_deref(), &options.state_dir)?;
+    let config::Loaded {
+        settings,
+        models,
+        files,
+    } = config::load(options.config.as_deref(), &options.state_dir)?;
     log_config(&settings, &files);
+    crate::models::configure(models.onnxruntime.clone(), models.models_dir.clone());
+    log_models(&models);
 
     let state_dir = options.state_dir.clone();
     let engine = tokio::task::spawn_blocking(move || Engine::open(&state_dir, settings))
@@ -129,7 +135,7 @@ pub async fn run(options: Options, stop: impl Future<Output = ()>) -> Result<(),
         "ready"
     );
     notifier.ready(&format!("{} queued", counts.queued));
-    wait_for_stop(&engine, &options, &notifier, stop).await;
+    wait_for_stop(&engine, &options, &models, &notifier, stop).await;
 
     tracing::info!("stopping: interrupting running stages");
     notifier.stopping();
@@ -150,6 +156,7 @@ pub async fn run(options: Options, stop: impl Future<Output = ()>) -> Result<(),
 async fn wait_for_stop(
     engine: &Engine,
     options: &Options,
+    models: &config::ModelPaths,
     notifier: &Notifier,
     stop: impl Future<Output = ()>,
 ) {
@@ -171,20 +178,36 @@ async fn wait_for_stop(
             _ = &mut stop => return,
             _ = hup.recv() => {
                 notifier.reloading();
-                reload(engine, options);
+                reload(engine, options, models);
                 notifier.ready("reloaded");
             }
         }
     }
 }
 
-fn reload(engine: &Engine, options: &Options) {
+fn reload(engine: &Engine, options: &Options, models: &config::ModelPaths) {
     match config::load(options.config.as_deref(), &options.state_dir) {
-        Ok((settings, files)) => {
-            log_config(&settings, &files);
-            engine.reconfigure(settings);
+        Ok(loaded) => {
+            log_config(&loaded.settings, &loaded.files);
+            if loaded.models != *models {
+                tracing::warn!("onnxruntime and models_dir take effect at the next start");
+            }
+            engine.reconfigure(loaded.settings);
         }
         Err(err) => tracing::error!(%err, "config not reloaded; keeping the old one"),
+    }
+}
+
+/// Where models come from, and the provider they get, said once at start (loading the
+/// runtime early also makes a missing library show in the log at once, not at the first job).
+fn log_models(models: &config::ModelPaths) {
+    let registry = crate::models::Registry::locate();
+    tracing::info!(models = %registry.dir().display(), "model folder");
+    if let Some(path) = &models.onnxruntime {
+        tracing::info!(path = %path.display(), "ONNX Runtime from the config");
+    }
+    if let Err(err) = crate::models::providers(&registry) {
+        tracing::warn!(%err, "ONNX models cannot run; jobs that need one fail until this is fixed");
     }
 }
 

@@ -3,7 +3,8 @@
 use anyhow::Result;
 use clap::{Parser, Subcommand};
 use indicatif::{ProgressBar, ProgressStyle};
-use reel::bus::{cli, Bus};
+use reel::bus::cli::{self, ModelChange};
+use reel::bus::Bus;
 use reel::daemon;
 use reel::models::{self, Registry};
 use reel::render::{self, profile, Cache, Output, Progress};
@@ -262,19 +263,44 @@ fn run(cli: Cli) -> Result<ExitCode> {
                     if ids.is_empty() && !default {
                         anyhow::bail!("name the models to install, or give --default");
                     }
-                    models::cli::install_models(&registry, &ids, default)?
+                    if bus == Bus::System {
+                        // The system daemon installs into its own folder, as its own user.
+                        let ids = if default {
+                            models::manifest::DEFAULT_SET
+                                .iter()
+                                .map(|s| s.to_string())
+                                .collect()
+                        } else {
+                            ids
+                        };
+                        let rt = runtime()?;
+                        for id in ids {
+                            rt.block_on(cli::change_models(bus, ModelChange::Install(&id)))?;
+                            println!("{id}: installed by the system daemon");
+                        }
+                    } else {
+                        models::cli::install_models(&registry, &ids, default)?
+                    }
                 }
                 ModelsCommand::Verify { ids } => models::cli::verify(&registry, &ids)?,
                 ModelsCommand::Activate { id } => {
-                    let installed = registry.activate(&id)?;
-                    println!(
-                        "{}: now the {} model; the next job uses it",
-                        installed.id, installed.task
-                    );
+                    if runtime()?.block_on(cli::change_models(bus, ModelChange::Activate(&id)))? {
+                        println!("{id}: activated by the running daemon; the next job uses it");
+                    } else {
+                        let installed = registry.activate(&id)?;
+                        println!(
+                            "{}: now the {} model; the next job uses it",
+                            installed.id, installed.task
+                        );
+                    }
                 }
                 ModelsCommand::Remove { id } => {
-                    registry.remove(&id)?;
-                    println!("{id}: removed");
+                    if runtime()?.block_on(cli::change_models(bus, ModelChange::Remove(&id)))? {
+                        println!("{id}: removed by the running daemon");
+                    } else {
+                        registry.remove(&id)?;
+                        println!("{id}: removed");
+                    }
                 }
                 ModelsCommand::Info { id } => models::cli::info(&registry, &id)?,
             }

@@ -683,27 +683,33 @@ async fn activating_another_voice_applies_to_the_next_job_and_frees_the_old_one(
         list.iter().any(|m| m.0 == "espeak-ng" && m.2 == "active"),
         "{list:?}"
     );
-    run_job(2).await;
-    let with_espeak = rss_kib(daemon.pid());
+    // Freed by the activation itself, before any job runs.
     assert!(
         daemon.log().contains("previous voice model released"),
         "{}",
         daemon.log()
     );
+    let after_activation = rss_kib(daemon.pid());
+    run_job(2).await;
+    let with_espeak = rss_kib(daemon.pid());
     assert!(
         daemon.log().contains("engine=\"espeak-ng\""),
         "{}",
         daemon.log()
     );
     println!(
-        "daemon RSS with the neural voice loaded {} MiB, after switching to espeak-ng {} MiB",
+        "daemon RSS with the neural voice loaded {} MiB, right after activating espeak-ng {} MiB, \
+         after its job {} MiB",
         with_neural / 1024,
+        after_activation / 1024,
         with_espeak / 1024
     );
-    assert!(
-        with_espeak + 30 * 1024 < with_neural,
-        "the voice's memory was not released: {with_neural} -> {with_espeak} KiB"
-    );
+    for rss in [after_activation, with_espeak] {
+        assert!(
+            rss + 30 * 1024 < with_neural,
+            "the voice's memory was not released: {with_neural} -> {rss} KiB"
+        );
+    }
 
     // And back, still without a restart.
     manager(&conn).await.activate_model(voice).await.unwrap();
@@ -715,4 +721,49 @@ async fn activating_another_voice_applies_to_the_next_job_and_frees_the_old_one(
         .await
         .unwrap_err();
     assert!(err.to_string().contains("not installed"), "{err}");
+}
+
+#[test]
+fn the_config_places_models_and_the_runtime_and_health_shows_the_provider() {
+    let deps = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(".deps/onnxruntime");
+    let library = std::fs::read_dir(&deps)
+        .unwrap_or_else(|e| panic!("{}: {e} (run `make setup`)", deps.display()))
+        .flatten()
+        .map(|e| e.path())
+        .find(|p| p.to_string_lossy().contains("libonnxruntime.so"))
+        .expect("make setup installs libonnxruntime.so");
+    let models = tempfile::tempdir().unwrap();
+    let config = format!(
+        "{FAST}models_dir = {:?}\nonnxruntime = {:?}\n",
+        models.path(),
+        library
+    );
+    let daemon = Daemon::start(&config);
+    let health = daemon.reel(&["health"]);
+    let text = String::from_utf8_lossy(&health.stdout);
+    assert!(health.status.success(), "{text}");
+    let field = |key: &str| {
+        text.lines()
+            .find_map(|l| l.strip_prefix(key).map(|v| v.trim().to_string()))
+            .unwrap_or_else(|| panic!("no {key} in:\n{text}"))
+    };
+    assert_eq!(field("models-folder"), models.path().display().to_string());
+    assert_eq!(field("onnxruntime "), library.display().to_string());
+    assert_eq!(field("voice"), "espeak-ng");
+    // This machine's onnxruntime is the CPU build: the reason for not using CUDA is given.
+    let provider = field("execution-provider");
+    if provider == "CPU" {
+        assert!(!field("cuda-fallback").is_empty());
+    } else {
+        assert_eq!(provider, "CUDA");
+    }
+    assert!(daemon.log().contains("model folder"), "{}", daemon.log());
+
+    // `reel models activate` goes through the running daemon, into the daemon's folder.
+    let activated = daemon.reel(&["models", "activate", "espeak-ng"]);
+    let said = String::from_utf8_lossy(&activated.stdout);
+    assert!(activated.status.success(), "{said}");
+    assert!(said.contains("activated by the running daemon"), "{said}");
+    let active = std::fs::read_to_string(models.path().join("active.json")).unwrap();
+    assert!(active.contains("\"tts\": \"espeak-ng\""), "{active}");
 }

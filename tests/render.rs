@@ -278,7 +278,7 @@ fn every_transition_renders_for_its_planned_length() {
 
 #[test]
 fn captions_wrap_into_at_most_two_lines() {
-    let caps = captions::for_line(&"many words here ".repeat(10), 0.0, 6.0);
+    let caps = captions::for_line(&"many words here ".repeat(10), 0.0, 6.0, &[]);
     assert!(caps
         .iter()
         .all(|c| c.text.lines().count() <= 2 && c.text.lines().all(|l| l.len() <= 42)));

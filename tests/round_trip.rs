@@ -70,3 +70,68 @@ fn the_neural_voice_is_understood_by_the_recogniser() {
         espeak * 100.0
     );
 }
+
+/// The neural voice times its words from its own phoneme durations; Silero VAD, a separate
+/// model, hears where speech is in the same WAV. The two must agree.
+#[test]
+fn the_voices_word_times_agree_with_voice_activity() {
+    common::init();
+    let models = common::repo().join(".deps/models");
+    assert!(
+        models.join("piper-en-us-joe-medium").is_dir() && models.join("silero-vad").is_dir(),
+        "run `make models`"
+    );
+    gstreel::onnx::runtime::init(None).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let engine = render::voice::Engine::Neural {
+        id: "piper-en-us-joe-medium".into(),
+        dir: models.join("piper-en-us-joe-medium"),
+    };
+    let voice = reel::project::Voice {
+        name: "en-us".into(),
+        pitch: 0,
+    };
+    let text = "Hold the rope until the bell rings. Then pull with everything you have!";
+    let speech =
+        render::voice::speak(text, &voice, &engine, &Cache::at(dir.path().join("c"))).unwrap();
+    let written: Vec<&str> = text
+        .split_whitespace()
+        .map(|w| w.trim_matches(|c: char| !c.is_alphanumeric()))
+        .collect();
+    let heard: Vec<&str> = speech.words.iter().map(|w| w.text.as_str()).collect();
+    assert_eq!(heard, written);
+
+    let samples = common::audio_samples_at(&speech.path, 16_000, 1);
+    let mut vad = gstreel::vad::Silero::open(&models.join("silero-vad")).unwrap();
+    let regions =
+        gstreel::vad::speech_regions(&mut vad, &samples, 16_000, &gstreel::vad::Params::default())
+            .unwrap();
+    println!("regions {regions:?}");
+    println!("words {:?}", speech.words);
+    // Every word is inside heard speech (give or take the detector's 32 ms windows and pads).
+    for word in &speech.words {
+        let inside = regions
+            .iter()
+            .any(|r| word.start >= r.start - 0.1 && word.end <= r.end + 0.1);
+        assert!(
+            inside,
+            "{word:?} is outside every speech region {regions:?}"
+        );
+    }
+    // Speech starts and ends where both say.
+    let (first, last) = (&speech.words[0], speech.words.last().unwrap());
+    let (heard_from, heard_to) = (regions[0].start, regions.last().unwrap().end);
+    assert!(
+        (first.start - heard_from).abs() < 0.1,
+        "{first:?} vs {heard_from}"
+    );
+    assert!((last.end - heard_to).abs() < 0.2, "{last:?} vs {heard_to}");
+    // The longest pause between words is the sentence break.
+    let gaps: Vec<f64> = speech
+        .words
+        .windows(2)
+        .map(|w| w[1].start - w[0].end)
+        .collect();
+    let longest = (0..gaps.len()).max_by(|&a, &b| gaps[a].total_cmp(&gaps[b]));
+    assert_eq!(longest.map(|i| heard[i + 1]), Some("Then"), "{gaps:?}");
+}

@@ -11,11 +11,14 @@ pub mod kenburns;
 pub mod music;
 pub mod onnx;
 pub mod speech;
+pub mod vad;
 
 fn plugin_init(plugin: &gst::Plugin) -> Result<(), glib::BoolError> {
     asr::register(plugin)?;
     kenburns::register(plugin)?;
     music::register(plugin)?;
+    vad::register(plugin)?;
+    speech::register(plugin)?;
     Ok(())
 }
 

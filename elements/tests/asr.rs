@@ -4,14 +4,16 @@
 //! Needs what `make setup` and `make models` install into `.deps/` (the ONNX runtime, the venv,
 //! whisper-tiny-en) and the espeak-ng package: a test fails when any of them is missing.
 
+mod common;
+
+use common::{init, one_at_a_time, workspace};
 use gst::prelude::*;
 use gstreel::asr::mel::{Filterbank, LogMel};
 use gstreel::asr::word_error_rate;
 use gstreel::asr::{Options, Transcriber};
-use gstreel::onnx::runtime;
 use std::path::{Path, PathBuf};
 use std::process::Command;
-use std::sync::{Mutex, MutexGuard, Once, OnceLock};
+use std::sync::OnceLock;
 use std::time::Instant;
 
 /// Spoken by espeak-ng at 120 words a minute: about 40 s, so two 30 s windows.
@@ -23,10 +25,6 @@ const SPOKEN: &str = "Reel turns a plain script into a finished video. It reads 
 
 const CAPS_16K: &str = "audio/x-raw,format=F32LE,rate=16000,channels=1,layout=interleaved";
 
-fn workspace() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
-}
-
 /// The model `make models` installs.
 fn model_dir() -> PathBuf {
     let dir = workspace().join(".deps/models/whisper-tiny-en");
@@ -37,41 +35,6 @@ fn model_dir() -> PathBuf {
         model.display()
     );
     dir
-}
-
-/// Transcription uses two threads: running two at once would make the timings meaningless.
-fn one_at_a_time() -> MutexGuard<'static, ()> {
-    static HEAVY: Mutex<()> = Mutex::new(());
-    HEAVY.lock().unwrap_or_else(|e| e.into_inner())
-}
-
-fn init() {
-    static INIT: Once = Once::new();
-    INIT.call_once(|| {
-        gst::init().expect("GStreamer initialises");
-        gstreel::register_static().expect("reel elements register");
-        // init(None) finds .deps/onnxruntime above a test binary under the workspace's target/.
-        // It keeps its first answer, so ask `locate` whether that works before relying on it;
-        // if not (CARGO_TARGET_DIR outside the workspace), name the newest library there.
-        let explicit = runtime::locate(None).is_err().then(|| {
-            let deps = workspace().join(".deps/onnxruntime");
-            let entries = std::fs::read_dir(&deps).into_iter().flatten().flatten();
-            // The highest version: `libonnxruntime.so.1.31.1` → [1, 31, 1].
-            let versioned = entries.filter_map(|e| {
-                let name = e
-                    .file_name()
-                    .to_str()?
-                    .strip_prefix("libonnxruntime.so")?
-                    .to_owned();
-                let version: Vec<u32> = name.split('.').filter_map(|n| n.parse().ok()).collect();
-                Some((version, e.path()))
-            });
-            let newest = versioned.max().map(|(_, path)| path);
-            newest.unwrap_or_else(|| panic!("no libonnxruntime.so* in {}", deps.display()))
-        });
-        let loaded = runtime::init(explicit.as_deref()).expect("the ONNX runtime loads");
-        println!("{loaded:?}");
-    });
 }
 
 /// SPOKEN as espeak-ng writes it (22.05 kHz mono) into `dir`.

@@ -256,6 +256,36 @@ pub async fn health(bus: Bus) -> Result<(), ClientError> {
     Ok(())
 }
 
+/// A change to the installed models, made by the daemon when one runs.
+#[derive(Debug, Clone, Copy)]
+pub enum ModelChange<'a> {
+    Install(&'a str),
+    Activate(&'a str),
+    Remove(&'a str),
+}
+
+/// Makes `change` through the daemon, so that it acts on the daemon's own models folder and
+/// frees a replaced model's memory at once. `Ok(false)` when no daemon runs on the session bus:
+/// the caller then changes the folder itself. The system daemon's folder is its own, so on
+/// the system bus a running daemon is required.
+pub async fn change_models(bus: Bus, change: ModelChange<'_>) -> Result<bool, ClientError> {
+    let client = match Client::connect(bus).await {
+        Ok(client) => client,
+        Err(ClientError::NoDaemon { .. } | ClientError::NoBus { .. }) if bus == Bus::Session => {
+            return Ok(false)
+        }
+        Err(err) => return Err(err),
+    };
+    let manager = client.manager().await?;
+    match change {
+        ModelChange::Install(id) => manager.install_model(id).await,
+        ModelChange::Activate(id) => manager.activate_model(id).await,
+        ModelChange::Remove(id) => manager.remove_model(id).await,
+    }
+    .map_err(explain)?;
+    Ok(true)
+}
+
 /// `YYYY-MM-DD HH:MM:SS UTC` for seconds since the epoch (civil-from-days, proleptic
 /// Gregorian).
 fn utc(seconds: u64) -> String {

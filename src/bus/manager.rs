@@ -157,7 +157,36 @@ impl Manager {
         .await?;
         let counts = self.engine.counts();
         let settings = self.engine.settings();
-        let entries: Vec<(&str, Value)> = vec![
+        let registry = Registry::locate();
+        // The probe is made once, at start: this only reads it.
+        let onnx = blocking(move || {
+            let mut found = vec![(
+                "models-folder",
+                registry.dir().to_string_lossy().into_owned(),
+            )];
+            found.push((
+                "voice",
+                registry
+                    .active()
+                    .get("tts")
+                    .cloned()
+                    .unwrap_or_else(|| crate::models::registry::ESPEAK.to_string()),
+            ));
+            match crate::models::runtime()
+                .and_then(|runtime| Ok((runtime, crate::models::providers(&registry)?)))
+            {
+                Ok((runtime, probe)) => {
+                    found.push(("onnxruntime", runtime.path.to_string_lossy().into_owned()));
+                    found.push(("onnxruntime-version", runtime.version.clone()));
+                    found.push(("execution-provider", probe.provider.to_string()));
+                    found.extend(probe.fallback.clone().map(|why| ("cuda-fallback", why)));
+                }
+                Err(err) => found.push(("onnxruntime-error", err.to_string())),
+            }
+            Ok(found)
+        })
+        .await?;
+        let mut entries: Vec<(&str, Value)> = vec![
             ("version", Value::from(env!("CARGO_PKG_VERSION"))),
             (
                 "uptime-seconds",
@@ -181,6 +210,7 @@ impl Manager {
                 Value::from(settings.stall_timeout.as_secs_f64()),
             ),
         ];
+        entries.extend(onnx.into_iter().map(|(key, text)| (key, Value::from(text))));
         Ok(entries
             .into_iter()
             .filter_map(|(k, v)| Some((k.to_string(), v.try_to_owned().ok()?)))
@@ -199,7 +229,7 @@ impl Manager {
 
     /// Downloads, converts and verifies model `id` (takes a while: the call returns when done).
     async fn install_model(&self, id: String) -> Result<(), Error> {
-        tokio::task::spawn_blocking(move || {
+        models_blocking(move || {
             let manifest = crate::models::manifest::find(&id)?;
             install(
                 &Registry::locate(),
@@ -209,20 +239,27 @@ impl Manager {
             .map(|_| ())
         })
         .await
-        .map_err(|e| Error::Internal(e.to_string()))?
-        .map_err(Error::from)
     }
 
-    /// Makes `id` its task's model from the next job on; the old model's session is freed when
-    /// that job starts. No restart needed.
-    fn activate_model(&self, id: String) -> Result<(), Error> {
-        Registry::locate().activate(&id)?;
-        tracing::info!(model = %id, "activated");
-        Ok(())
+    /// Makes `id` its task's model from the next job on, and frees the old model's session now
+    /// (a job speaking at this moment finishes with the voice it started with). No restart.
+    async fn activate_model(&self, id: String) -> Result<(), Error> {
+        models_blocking(move || {
+            Registry::locate().activate(&id)?;
+            tracing::info!(model = %id, "activated");
+            crate::render::voice::release_unused();
+            Ok(())
+        })
+        .await
     }
 
-    fn remove_model(&self, id: String) -> Result<(), Error> {
-        Ok(Registry::locate().remove(&id)?)
+    async fn remove_model(&self, id: String) -> Result<(), Error> {
+        models_blocking(move || {
+            Registry::locate().remove(&id)?;
+            crate::render::voice::release_unused();
+            Ok(())
+        })
+        .await
     }
 
     #[zbus(property)]
@@ -252,6 +289,16 @@ impl Manager {
         job: OwnedObjectPath,
         state: &str,
     ) -> zbus::Result<()>;
+}
+
+/// Registry work (files, hashing, pip) off the async threads.
+async fn models_blocking(
+    work: impl FnOnce() -> Result<(), crate::models::ModelError> + Send + 'static,
+) -> Result<(), Error> {
+    tokio::task::spawn_blocking(work)
+        .await
+        .map_err(|e| Error::Internal(format!("the call's worker failed: {e}")))?
+        .map_err(Error::from)
 }
 
 #[cfg(test)]

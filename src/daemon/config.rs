@@ -20,6 +20,27 @@ pub struct File {
     pub outbox: Option<PathBuf>,
     /// Profiles for jobs that name none (default `["youtube-1080p"]`).
     pub profiles: Option<Vec<String>>,
+    /// The ONNX Runtime library to load (default: found by searching; see `reel models list`).
+    pub onnxruntime: Option<PathBuf>,
+    /// Where models are installed (default `<state>/models` under systemd).
+    pub models_dir: Option<PathBuf>,
+}
+
+/// Paths for the model runtime: read at start only, since ONNX Runtime stays loaded for the
+/// life of the process.
+#[derive(Debug, Default, Clone, PartialEq)]
+pub struct ModelPaths {
+    pub onnxruntime: Option<PathBuf>,
+    pub models_dir: Option<PathBuf>,
+}
+
+/// A checked configuration.
+#[derive(Debug, Clone)]
+pub struct Loaded {
+    pub settings: Settings,
+    pub models: ModelPaths,
+    /// The files read, in order.
+    pub files: Vec<PathBuf>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -37,6 +58,8 @@ impl File {
             stall_timeout_s: over.stall_timeout_s.or(self.stall_timeout_s),
             outbox: over.outbox.or(self.outbox),
             profiles: over.profiles.or(self.profiles),
+            onnxruntime: over.onnxruntime.or(self.onnxruntime),
+            models_dir: over.models_dir.or(self.models_dir),
         }
     }
 }
@@ -61,10 +84,7 @@ pub fn sources(explicit: Option<&Path>) -> Vec<PathBuf> {
 }
 
 /// Reads and checks the config into engine settings; `state_dir` places the default outbox.
-pub fn load(
-    explicit: Option<&Path>,
-    state_dir: &Path,
-) -> Result<(Settings, Vec<PathBuf>), ConfigError> {
+pub fn load(explicit: Option<&Path>, state_dir: &Path) -> Result<Loaded, ConfigError> {
     let files = sources(explicit);
     let mut merged = File::default();
     for path in &files {
@@ -78,7 +98,12 @@ pub fn load(
         .last()
         .cloned()
         .unwrap_or_else(|| PathBuf::from("(defaults)"));
-    Ok((check(merged, state_dir, &path)?, files))
+    let (settings, models) = check(merged, state_dir, &path)?;
+    Ok(Loaded {
+        settings,
+        models,
+        files,
+    })
 }
 
 pub fn parse(text: &str, path: &Path) -> Result<File, ConfigError> {
@@ -98,7 +123,7 @@ pub fn parse(text: &str, path: &Path) -> Result<File, ConfigError> {
 }
 
 /// Values within reason, profiles that exist, folders that are absolute.
-fn check(file: File, state_dir: &Path, path: &Path) -> Result<Settings, ConfigError> {
+fn check(file: File, state_dir: &Path, path: &Path) -> Result<(Settings, ModelPaths), ConfigError> {
     let invalid = |message: String| ConfigError::Invalid {
         path: path.to_path_buf(),
         message,
@@ -120,18 +145,36 @@ fn check(file: File, state_dir: &Path, path: &Path) -> Result<Settings, ConfigEr
         profile::find(name).map_err(|e| invalid(format!("profiles: {e}")))?;
     }
     let outbox = file.outbox.unwrap_or_else(|| state_dir.join("outbox"));
-    if !outbox.is_absolute() {
+    let named_paths = [
+        ("outbox", Some(&outbox)),
+        ("onnxruntime", file.onnxruntime.as_ref()),
+        ("models_dir", file.models_dir.as_ref()),
+    ];
+    for (key, value) in named_paths {
+        if let Some(value) = value.filter(|p| !p.is_absolute()) {
+            return Err(invalid(format!(
+                "{key} = {}: give an absolute path",
+                value.display()
+            )));
+        }
+    }
+    if let Some(library) = file.onnxruntime.as_ref().filter(|p| !p.is_file()) {
         return Err(invalid(format!(
-            "outbox = {}: give an absolute path",
-            outbox.display()
+            "onnxruntime = {}: no such file",
+            library.display()
         )));
     }
-    Ok(Settings {
+    let settings = Settings {
         workers,
         stall_timeout: Duration::from_secs_f64(stall),
         outbox,
         profiles,
-    })
+    };
+    let models = ModelPaths {
+        onnxruntime: file.onnxruntime,
+        models_dir: file.models_dir,
+    };
+    Ok((settings, models))
 }
 
 #[cfg(test)]
@@ -160,7 +203,9 @@ mod tests {
         )
         .unwrap();
         let user = parse("workers = 3\n", Path::new("b")).unwrap();
-        let settings = check(system.overlay(user), Path::new("/state"), Path::new("b")).unwrap();
+        let (settings, models) =
+            check(system.overlay(user), Path::new("/state"), Path::new("b")).unwrap();
+        assert_eq!(models, ModelPaths::default());
         assert_eq!(settings.workers, 3);
         assert_eq!(settings.profiles, vec!["preview-480p"]);
         assert_eq!(settings.outbox, PathBuf::from("/state/outbox"));
@@ -188,6 +233,9 @@ mod tests {
             "stall_timeout_s = -1.0",
             "profiles = [\"nope\"]",
             "outbox = \"rel\"",
+            "models_dir = \"models\"",
+            "onnxruntime = \"libonnxruntime.so\"",
+            "onnxruntime = \"/nowhere/libonnxruntime.so\"",
         ] {
             let file = parse(text, Path::new("c")).unwrap();
             assert!(

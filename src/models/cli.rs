@@ -26,12 +26,21 @@ pub fn list(registry: &Registry) -> Result<(), ModelError> {
             entry.id, entry.task, state, mib, entry.description
         );
     }
-    match gstreel::onnx::runtime::init(None) {
-        Ok(runtime) => println!(
-            "ONNX Runtime {} ({}); models run on the CPU unless a CUDA build and a GPU are present",
-            runtime.version,
-            runtime.path.display()
-        ),
+    match super::runtime().and_then(|runtime| Ok((runtime, super::providers(registry)?))) {
+        Ok((runtime, probe)) => {
+            println!(
+                "ONNX Runtime {} ({})",
+                runtime.version,
+                runtime.path.display()
+            );
+            match &probe.fallback {
+                Some(reason) => println!(
+                    "execution provider: {} (CUDA not used: {reason})",
+                    probe.provider
+                ),
+                None => println!("execution provider: {}", probe.provider),
+            }
+        }
         Err(err) => println!("ONNX Runtime: {err}"),
     }
     Ok(())
@@ -49,11 +58,11 @@ pub fn install_models(
         ids.to_vec()
     };
     for id in ids {
-        if registry.get(&id).is_some() && registry.verify(&id)?.iter().all(|(_, ok)| ok.is_ok()) {
+        let manifest = manifest::find(&id)?;
+        if registry.is_current(&manifest)? {
             println!("{id}: installed and intact");
             continue;
         }
-        let manifest = manifest::find(&id)?;
         let installed = install(registry, &manifest, &mut |step| eprintln!("{id}: {step}"))?;
         let mib = installed.files.iter().map(|f| f.size).sum::<u64>() as f64 / (1 << 20) as f64;
         println!("{id}: installed from {} ({mib:.1} MiB)", installed.source);

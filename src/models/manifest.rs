@@ -22,10 +22,16 @@ const BUILT_IN: &[(&str, &str)] = &[
 ];
 
 /// Conversion scripts a manifest may name, shipped inside reel: (name, text).
-pub const SCRIPTS: &[(&str, &str)] = &[(
-    "whisper/convert.py",
-    include_str!("../../models/whisper/convert.py"),
-)];
+pub const SCRIPTS: &[(&str, &str)] = &[
+    (
+        "whisper/convert.py",
+        include_str!("../../models/whisper/convert.py"),
+    ),
+    (
+        "piper/durations.py",
+        include_str!("../../models/piper/durations.py"),
+    ),
+];
 
 /// The models installed by `make models` and `reel models install --default`.
 pub const DEFAULT_SET: &[&str] = &["piper-en-us-joe-medium", "whisper-tiny-en", "silero-vad"];

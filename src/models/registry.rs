@@ -60,11 +60,22 @@ pub struct Registry {
 }
 
 impl Registry {
-    /// `$REEL_MODELS_DIR`; else `.deps/models` above the running program (a built tree, where
-    /// `make models` installs); else `$XDG_DATA_HOME/reel/models` (`~/.local/share/reel/models`).
+    /// `$REEL_MODELS_DIR`; else reel.toml's `models_dir`; else `models` in the service's state
+    /// folder under systemd (`$STATE_DIRECTORY`); else `.deps/models` above the running program
+    /// (a built tree, where `make models` installs); else `$XDG_DATA_HOME/reel/models`
+    /// (`~/.local/share/reel/models`).
     pub fn locate() -> Registry {
         if let Some(dir) = std::env::var_os("REEL_MODELS_DIR") {
             return Registry::at(dir);
+        }
+        if let Some(dir) = super::configured_models_dir() {
+            return Registry::at(dir);
+        }
+        // systemd may list several folders, separated by colons; the first is the service's own.
+        if let Some(state) = std::env::var_os("STATE_DIRECTORY") {
+            if let Some(first) = state.to_string_lossy().split(':').next() {
+                return Registry::at(Path::new(first).join("models"));
+            }
         }
         if let Some(deps) = super::deps_dir() {
             return Registry::at(deps.join("models"));
@@ -196,6 +207,22 @@ impl Registry {
             });
         }
         Ok(entries)
+    }
+
+    /// Whether `manifest`'s model is installed with the manifest's files (not an older release
+    /// of it) and every file still has its recorded hash.
+    pub fn is_current(&self, manifest: &super::Manifest) -> Result<bool, ModelError> {
+        let Some(installed) = self.get(&manifest.id) else {
+            return Ok(false);
+        };
+        let same_files = manifest.files.len() == installed.files.len()
+            && manifest.files.iter().all(|wanted| {
+                installed
+                    .files
+                    .iter()
+                    .any(|f| f.name == wanted.name && f.sha256 == wanted.sha256)
+            });
+        Ok(same_files && self.verify(&manifest.id)?.iter().all(|(_, ok)| ok.is_ok()))
     }
 
     /// Each file of `id` with whether its content still has the recorded hash.

@@ -65,17 +65,38 @@ pub fn wrap(text: &str, max: usize) -> Vec<String> {
 }
 
 /// One spoken line's caption(s) between `start` and `end`: wrapped, and cut into several
-/// captions when it needs more than [`MAX_LINES`] lines, each timed by its share of the text.
-/// Words get times in proportion to their length (a reading estimate until the voice gives them).
-pub fn for_line(text: &str, start: f64, end: f64) -> Vec<Caption> {
+/// captions when it needs more than [`MAX_LINES`] lines. `heard` gives each word's time from the
+/// start of the line's audio when the voice knows it; then every caption starts as its first
+/// word is heard. Otherwise each caption gets its share of the time by the length of its text,
+/// and words within it by theirs.
+pub fn for_line(text: &str, start: f64, end: f64, heard: &[Word]) -> Vec<Caption> {
+    let written: Vec<&str> = text.split_whitespace().collect();
+    if !heard.is_empty()
+        && written.len() == heard.len()
+        && written.concat().chars().all(|c| !is_wide(c))
+    {
+        // Each phrase between pauses is wrapped and cut on its own, so no caption runs across
+        // a pause: the screen changes when the voice does.
+        let mut chunks = Vec::new();
+        let mut counts = Vec::new();
+        for phrase in phrases(heard) {
+            let lines = wrap(&written[phrase].join(" "), MAX_COLUMNS);
+            for chunk in lines.chunks(MAX_LINES) {
+                let chunk = chunk.join("\n");
+                counts.push(chunk.split_whitespace().count());
+                chunks.push(chunk);
+            }
+        }
+        return timed_by_voice(&chunks, &counts, start, end, heard);
+    }
     let lines = wrap(text, MAX_COLUMNS);
     let total: usize = lines.iter().map(|l| columns(l).max(1)).sum();
     let mut captions = Vec::new();
     let mut at = start;
     for chunk in lines.chunks(MAX_LINES) {
+        let text = chunk.join("\n");
         let share: usize = chunk.iter().map(|l| columns(l).max(1)).sum();
         let length = (end - start) * share as f64 / total.max(1) as f64;
-        let text = chunk.join("\n");
         let words = word_times(&text, at, at + length);
         captions.push(Caption {
             start: at,
@@ -84,6 +105,62 @@ pub fn for_line(text: &str, start: f64, end: f64) -> Vec<Caption> {
             words,
         });
         at += length;
+    }
+    captions
+}
+
+/// A pause at least this long (seconds) between two heard words ends a caption.
+pub const PAUSE: f64 = 0.45;
+
+/// Index ranges of `heard` between pauses of at least [`PAUSE`].
+fn phrases(heard: &[Word]) -> Vec<std::ops::Range<usize>> {
+    let mut out = Vec::new();
+    let mut first = 0;
+    for i in 1..heard.len() {
+        if heard[i].start - heard[i - 1].end >= PAUSE {
+            out.push(first..i);
+            first = i;
+        }
+    }
+    out.push(first..heard.len());
+    out
+}
+
+/// Captions whose words carry the voice's times; each caption runs until the next one starts.
+fn timed_by_voice(
+    chunks: &[String],
+    counts: &[usize],
+    start: f64,
+    end: f64,
+    heard: &[Word],
+) -> Vec<Caption> {
+    let mut first = 0;
+    let mut captions: Vec<Caption> = Vec::new();
+    for (text, &count) in chunks.iter().zip(counts) {
+        let words: Vec<Word> = text
+            .split_whitespace()
+            .zip(&heard[first..first + count])
+            .map(|(shown, timed)| Word {
+                start: (start + timed.start).min(end),
+                end: (start + timed.end).min(end),
+                text: shown.to_string(),
+            })
+            .collect();
+        first += count;
+        let begins = if captions.is_empty() {
+            start
+        } else {
+            words.first().map_or(start, |w| w.start)
+        };
+        if let Some(previous) = captions.last_mut() {
+            previous.end = begins;
+        }
+        captions.push(Caption {
+            start: begins,
+            end,
+            text: text.clone(),
+            words,
+        });
     }
     captions
 }
@@ -167,7 +244,7 @@ mod tests {
     #[test]
     fn long_lines_become_consecutive_captions() {
         let text = "word ".repeat(40);
-        let caps = for_line(&text, 1.0, 9.0);
+        let caps = for_line(&text, 1.0, 9.0, &[]);
         assert!(caps.len() > 1);
         assert_eq!(caps[0].start, 1.0);
         assert!((caps.last().unwrap().end - 9.0).abs() < 1e-9);
@@ -175,6 +252,59 @@ mod tests {
         assert!(caps
             .windows(2)
             .all(|w| (w[0].end - w[1].start).abs() < 1e-9));
+    }
+
+    #[test]
+    fn captions_follow_the_voice_when_it_times_the_words() {
+        let text = "one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen sixteen";
+        let heard: Vec<Word> = text
+            .split_whitespace()
+            .enumerate()
+            .map(|(i, w)| Word {
+                // Slow at first: word i starts at i² / 40 s.
+                start: (i * i) as f64 / 40.0,
+                end: (i * i) as f64 / 40.0 + 0.1,
+                text: w.to_string(),
+            })
+            .collect();
+        let caps = for_line(text, 2.0, 10.0, &heard);
+        assert!(caps.len() > 1);
+        assert_eq!(caps[0].start, 2.0);
+        assert_eq!(caps.last().unwrap().end, 10.0);
+        let n = caps[0].words.len();
+        // The second caption appears as its first word is heard, not at a share of the length.
+        assert!((caps[1].start - (2.0 + (n * n) as f64 / 40.0)).abs() < 1e-9);
+        assert_eq!(caps[0].end, caps[1].start);
+        assert_eq!(caps[1].words[0].start, caps[1].start);
+        // A count that does not match (punctuation spoken as no word) falls back to lengths.
+        let fallback = for_line(text, 2.0, 10.0, &heard[1..]);
+        assert_ne!(fallback[1].start, caps[1].start);
+    }
+
+    #[test]
+    fn a_long_pause_ends_a_caption_even_with_room_left() {
+        let text = "Wait for it. Now!";
+        let heard: Vec<Word> = [
+            ("Wait", 0.0, 0.2),
+            ("for", 0.2, 0.4),
+            ("it.", 0.4, 0.6),
+            ("Now!", 1.5, 1.8),
+        ]
+        .iter()
+        .map(|&(text, start, end)| Word {
+            start,
+            end,
+            text: text.into(),
+        })
+        .collect();
+        let caps = for_line(text, 10.0, 12.0, &heard);
+        let texts: Vec<&str> = caps.iter().map(|c| c.text.as_str()).collect();
+        assert_eq!(texts, ["Wait for it.", "Now!"]);
+        assert_eq!(caps[1].start, 11.5);
+        // A short pause does not.
+        let mut close = heard.clone();
+        close[3].start = 0.8;
+        assert_eq!(for_line(text, 10.0, 12.0, &close).len(), 1);
     }
 
     #[test]

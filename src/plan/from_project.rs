@@ -4,7 +4,7 @@
 use super::captions;
 use super::timeline::{
     AudioCue, AudioTrack, Caption, CaptionStyle, Clip, Motion, Music, MusicSource, Source,
-    Timeline, Transition, TransitionKind,
+    Timeline, Transition, TransitionKind, Word,
 };
 use crate::project::{Project, Style};
 use std::path::PathBuf;
@@ -14,6 +14,10 @@ use std::path::PathBuf;
 pub struct Speech {
     pub path: PathBuf,
     pub duration: f64,
+    /// When each word is heard, seconds from the start of `path`; empty when the voice does not
+    /// say (captions then time words by their length).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub words: Vec<Word>,
 }
 
 /// Silence after a scene is fully on screen before its first line.
@@ -44,7 +48,12 @@ pub fn timeline(project: &Project, speech: &[Vec<Speech>], visuals: Vec<Source>)
                 start: at,
                 gain_db: 0.0,
             });
-            captions.extend(captions::for_line(&line.text, at, at + spoken.duration));
+            captions.extend(captions::for_line(
+                &line.text,
+                at,
+                at + spoken.duration,
+                &spoken.words,
+            ));
             at += spoken.duration + GAP;
         }
         let spoken: Vec<f64> = lines.iter().map(|s| s.duration).collect();
@@ -158,6 +167,7 @@ mod tests {
         Speech {
             path: PathBuf::from("x.wav"),
             duration: seconds,
+            words: Vec::new(),
         }
     }
 

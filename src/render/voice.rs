@@ -3,15 +3,17 @@
 //! else espeak-ng (GStreamer's `espeak` element). The measured length is what the timeline is
 //! built on.
 
-use super::cache::Cache;
+use super::cache::{write_atomic, Cache};
 use super::error::RenderError;
 use super::pipeline::{self, capsfilter, chain, make};
 use super::wav;
 use crate::models::{manifest, Registry};
 use crate::plan::from_project::Speech;
+use crate::plan::timeline::Word;
 use crate::project::Voice;
 use gst::prelude::*;
-use gstreel::speech::{Delivery, Piper};
+use gstreel::speech::{Delivery, Piper, Spoken, TimedWord};
+use gstreel::vad::{Params, Region, Silero};
 use std::path::PathBuf;
 use std::sync::Mutex;
 
@@ -74,31 +76,73 @@ pub fn speak(
         ],
         "wav",
     );
-    if !path.is_file() {
-        let (samples, rate) = match engine {
-            Engine::Espeak => (synthesize(text, voice)?, RATE),
+    let words_path = path.with_extension("words.json");
+    if !path.is_file() || !words_path.is_file() {
+        let (spoken, rate) = match engine {
+            Engine::Espeak => (
+                Spoken {
+                    samples: synthesize(text, voice)?,
+                    words: Vec::new(),
+                },
+                RATE,
+            ),
             Engine::Neural { id, dir } => neural(text, voice, id, dir)?,
         };
-        if samples.iter().all(|s| s.abs() < SILENCE) {
+        if spoken.samples.iter().all(|s| s.abs() < SILENCE) {
             return Err(RenderError::Pipeline {
                 stage: "speech",
                 element: engine.name().to_string(),
                 message: format!("no audible speech for {text:?}"),
             });
         }
-        wav::write(&path, rate, 1, &trim(samples, rate)).map_err(|e| RenderError::io(&path, e))?;
+        let regions = speech_regions(&spoken.samples, rate);
+        let (samples, cut) = match (regions.first(), regions.last()) {
+            (Some(first), Some(last)) => trim_to(spoken.samples, rate, first.start, last.end),
+            _ => trim(spoken.samples, rate),
+        };
+        let length = samples.len() as f64 / f64::from(rate);
+        let shift = cut as f64 / f64::from(rate);
+        // A voice that does not time its words (espeak-ng) gets them laid over the regions
+        // where speech is heard, skipping the pauses.
+        let heard = if spoken.words.is_empty() && !regions.is_empty() {
+            words_over(text, &regions)
+        } else {
+            spoken.words
+        };
+        let words: Vec<Word> = heard
+            .into_iter()
+            .map(|w| Word {
+                text: w.text,
+                start: (w.start - shift).clamp(0.0, length),
+                end: (w.end - shift).clamp(0.0, length),
+            })
+            .collect();
+        // The words first: a WAV without its timings is spoken again.
+        let json = serde_json::to_vec(&words).map_err(|e| RenderError::io(&words_path, e))?;
+        write_atomic(&words_path, &json).map_err(|e| RenderError::io(&words_path, e))?;
+        wav::write(&path, rate, 1, &samples).map_err(|e| RenderError::io(&path, e))?;
     }
     let frames = wav::frames(&path).map_err(|e| RenderError::io(&path, e))?;
     let rate = wav::sample_rate(&path).map_err(|e| RenderError::io(&path, e))?;
+    let words = std::fs::read(&words_path)
+        .ok()
+        .and_then(|bytes| serde_json::from_slice(&bytes).ok())
+        .unwrap_or_default();
     Ok(Speech {
         path,
         duration: frames as f64 / f64::from(rate),
+        words,
     })
 }
 
 /// The neural voice, loaded once and kept while it stays the active model; a different model
 /// replaces it, dropping the old session and its memory.
 static NEURAL: Mutex<Option<(String, Piper)>> = Mutex::new(None);
+
+/// Frees the loaded neural voice unless it is still the active model.
+pub fn release_unused() {
+    Engine::current();
+}
 
 /// Drops the loaded neural voice unless `engine` is it: switching voices frees the old one.
 fn release_unless(engine: &Engine) {
@@ -117,7 +161,7 @@ fn neural(
     voice: &Voice,
     id: &str,
     dir: &std::path::Path,
-) -> Result<(Vec<f32>, u32), RenderError> {
+) -> Result<(Spoken, u32), RenderError> {
     let failed = |message: String| RenderError::Pipeline {
         stage: "speech",
         element: id.to_string(),
@@ -126,7 +170,7 @@ fn neural(
     let mut slot = NEURAL.lock().unwrap_or_else(|p| p.into_inner());
     if slot.as_ref().is_none_or(|(loaded, _)| loaded != id) {
         *slot = None;
-        gstreel::onnx::runtime::init(None).map_err(|e| failed(e.to_string()))?;
+        crate::models::runtime().map_err(|e| failed(e.to_string()))?;
         let manifest = manifest::find(id).map_err(|e| failed(e.to_string()))?;
         let (inputs, outputs) = manifest.tensors_of("model.onnx");
         let piper =
@@ -138,10 +182,10 @@ fn neural(
         return Err(failed("the voice did not load".into()));
     };
     let delivery = delivery_for(voice, piper.default);
-    let samples = piper
+    let spoken = piper
         .speak(text, delivery)
         .map_err(|e| failed(e.to_string()))?;
-    Ok((samples, piper.sample_rate))
+    Ok((spoken, piper.sample_rate))
 }
 
 /// One voice model, several characters: each character's espeak pitch becomes a pace and a
@@ -187,8 +231,67 @@ fn synthesize(text: &str, voice: &Voice) -> Result<Vec<f32>, RenderError> {
     Ok(pipeline::take_samples(&samples))
 }
 
-/// Cuts the silence around the words, keeping a short natural edge.
-fn trim(samples: Vec<f32>, rate: u32) -> Vec<f32> {
+/// The voice-activity model, loaded once and kept while it stays the active `vad` model.
+static VAD: Mutex<Option<(String, Silero)>> = Mutex::new(None);
+
+/// Where speech is heard in `samples`, by the active voice-activity model; empty when none is
+/// active or it fails (the caller then trims by level), which is logged.
+fn speech_regions(samples: &[f32], rate: u32) -> Vec<Region> {
+    let registry = Registry::locate();
+    let mut slot = VAD.lock().unwrap_or_else(|p| p.into_inner());
+    let Some(active) = registry.active_for("vad") else {
+        *slot = None;
+        return Vec::new();
+    };
+    if slot.as_ref().is_none_or(|(loaded, _)| *loaded != active.id) {
+        *slot = None;
+        let opened = crate::models::runtime()
+            .map_err(|e| e.to_string())
+            .and_then(|_| Silero::open(&registry.model_dir(&active.id)).map_err(|e| e.to_string()));
+        match opened {
+            Ok(vad) => *slot = Some((active.id.clone(), vad)),
+            Err(err) => {
+                tracing::warn!(model = %active.id, %err, "voice activity model not used");
+                return Vec::new();
+            }
+        }
+    }
+    let Some((_, vad)) = slot.as_mut() else {
+        return Vec::new();
+    };
+    gstreel::vad::speech_regions(vad, samples, rate, &Params::default()).unwrap_or_else(|err| {
+        tracing::warn!(%err, "voice activity detection failed; trimming by level");
+        Vec::new()
+    })
+}
+
+/// The words of `text`, clause by clause, over the heard `regions`.
+fn words_over(text: &str, regions: &[Region]) -> Vec<TimedWord> {
+    let words = gstreel::speech::phonemes::clauses(text)
+        .into_iter()
+        .flat_map(|(clause, _)| {
+            clause
+                .split_whitespace()
+                .map(str::to_string)
+                .collect::<Vec<_>>()
+        })
+        .collect();
+    let spans = regions.iter().map(|r| (r.start, r.end)).collect();
+    gstreel::speech::words::align(&[gstreel::speech::words::Clause { words, spans }])
+}
+
+/// Cuts the audio to `[start, end]` seconds plus a short natural edge; also says how many
+/// samples were cut from the start.
+fn trim_to(samples: Vec<f32>, rate: u32, start: f64, end: f64) -> (Vec<f32>, usize) {
+    let edge = EDGE * f64::from(rate);
+    let first = ((start * f64::from(rate) - edge).max(0.0) as usize).min(samples.len());
+    let last = ((end * f64::from(rate) + edge) as usize).clamp(first, samples.len());
+    (samples[first..last].to_vec(), first)
+}
+
+/// Cuts the silence around the words by level, keeping a short natural edge; also says how
+/// many samples were cut from the start.
+fn trim(samples: Vec<f32>, rate: u32) -> (Vec<f32>, usize) {
     let edge = (EDGE * f64::from(rate)) as usize;
     let first = samples.iter().position(|s| s.abs() >= SILENCE).unwrap_or(0);
     let last = samples
@@ -197,7 +300,7 @@ fn trim(samples: Vec<f32>, rate: u32) -> Vec<f32> {
         .unwrap_or(samples.len());
     let start = first.saturating_sub(edge);
     let end = (last + 1 + edge).min(samples.len());
-    samples[start..end].to_vec()
+    (samples[start..end].to_vec(), start)
 }
 
 #[cfg(test)]
@@ -206,7 +309,8 @@ mod tests {
     fn trim_keeps_a_short_edge() {
         let mut samples = vec![0.0f32; 22050];
         samples[11025] = 0.5;
-        let trimmed = super::trim(samples, 22050);
+        let (trimmed, cut) = super::trim(samples, 22050);
         assert_eq!(trimmed.len(), 2 * 1102 + 1);
+        assert_eq!(cut, 11025 - 1102);
     }
 }

@@ -7,9 +7,11 @@
 //! sentences instead of runtime internals.
 
 pub mod model;
+pub mod probe;
 pub mod runtime;
 
 pub use model::{DType, Model, Provider, TensorSpec};
+pub use probe::{providers, Probe};
 pub use runtime::Runtime;
 use std::path::PathBuf;
 

@@ -31,8 +31,33 @@ pub fn clauses(text: &str) -> Vec<(String, Option<char>)> {
     out
 }
 
+pub fn is_clause_end(c: char) -> bool {
+    CLAUSE_ENDS.contains(&c)
+}
+
+/// A clause of the text: its written words and its IPA (punctuation kept, NFD).
+#[derive(Debug, Clone, PartialEq)]
+pub struct ClauseIpa {
+    pub words: Vec<String>,
+    pub ipa: String,
+}
+
 /// IPA for `text` in espeak-ng voice `voice` (e.g. `en-us`), clause punctuation kept.
 pub fn ipa(text: &str, voice: &str) -> Result<String, SpeechError> {
+    Ok(join(&ipa_clauses(text, voice)?))
+}
+
+/// The clauses' IPA as one string, as the voice reads it.
+pub fn join(clauses: &[ClauseIpa]) -> String {
+    clauses
+        .iter()
+        .map(|c| c.ipa.as_str())
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// [`ipa`] clause by clause, each with the written words it came from.
+pub fn ipa_clauses(text: &str, voice: &str) -> Result<Vec<ClauseIpa>, SpeechError> {
     let mut phonemes = Vec::new();
     for (clause, end) in clauses(text) {
         let output = Command::new("espeak-ng")
@@ -53,9 +78,12 @@ pub fn ipa(text: &str, voice: &str) -> Result<String, SpeechError> {
         if let Some(end) = end {
             text.push(end);
         }
-        phonemes.push(text);
+        phonemes.push(ClauseIpa {
+            words: clause.split_whitespace().map(str::to_string).collect(),
+            ipa: text.nfd().collect(),
+        });
     }
-    Ok(phonemes.join(" ").nfd().collect())
+    Ok(phonemes)
 }
 
 /// The voice's ids for `ipa`; characters the voice does not know are skipped (as Piper does).

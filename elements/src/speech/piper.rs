@@ -2,6 +2,7 @@
 //! phoneme map, default scales). Text in, mono f32 samples out.
 
 use super::phonemes;
+use super::words::{self, TimedWord};
 use super::SpeechError;
 use crate::onnx::model::Value;
 use crate::onnx::{Model, TensorSpec};
@@ -82,11 +83,13 @@ impl Piper {
         &self.model
     }
 
-    /// Speaks `text`; empty text gives no samples.
-    pub fn speak(&mut self, text: &str, delivery: Delivery) -> Result<Vec<f32>, SpeechError> {
-        let ipa = phonemes::ipa(text, &self.espeak_voice)?;
+    /// Speaks `text`; empty text gives no samples. Words are timed from the phoneme durations
+    /// when the model returns them (`durations`, added at install), else left empty.
+    pub fn speak(&mut self, text: &str, delivery: Delivery) -> Result<Spoken, SpeechError> {
+        let clauses = phonemes::ipa_clauses(text, &self.espeak_voice)?;
+        let ipa = phonemes::join(&clauses);
         if ipa.trim().is_empty() {
-            return Ok(Vec::new());
+            return Ok(Spoken::default());
         }
         let ids = phonemes::ids(&ipa, &self.map)?;
         let n = ids.len() as i64;
@@ -101,11 +104,58 @@ impl Piper {
                 ),
             ),
         ])?;
-        let audio = outputs
-            .into_iter()
-            .find(|(name, _)| name == "output")
-            .and_then(|(_, value)| value.as_f32().map(<[f32]>::to_vec))
-            .ok_or_else(|| SpeechError::Voice("the voice gave no float32 'output'".into()))?;
-        Ok(audio)
+        let output = |wanted: &str| {
+            outputs
+                .iter()
+                .find(|(name, _)| name == wanted)
+                .and_then(|(_, value)| value.as_f32())
+        };
+        let samples = output("output")
+            .ok_or_else(|| SpeechError::Voice("the voice gave no float32 'output'".into()))?
+            .to_vec();
+        let words = output("durations")
+            .map(|frames| self.word_times(&clauses, frames, samples.len()))
+            .unwrap_or_default();
+        Ok(Spoken { samples, words })
     }
+
+    /// The written words' times from the frames each phoneme id lasts. A frame is
+    /// `samples / Σ frames` samples long (the voice's hop, 256 for Piper voices).
+    fn word_times(
+        &self,
+        clauses: &[phonemes::ClauseIpa],
+        frames: &[f32],
+        samples: usize,
+    ) -> Vec<TimedWord> {
+        let total: f32 = frames.iter().sum();
+        if total <= 0.0 {
+            return Vec::new();
+        }
+        let hop = samples as f64 / f64::from(total);
+        let per_id: Vec<f64> = frames.iter().map(|&f| f64::from(f) * hop).collect();
+        let known = |c: char| self.map.contains_key(&c);
+        let rate = f64::from(self.sample_rate);
+        // The ids run on through all clauses (joined by a space), so each clause's spans are
+        // taken from the whole string and handed out in order.
+        let mut spans =
+            words::ipa_word_spans(&phonemes::join(clauses), known, &per_id, rate).into_iter();
+        let timed: Vec<words::Clause> = clauses
+            .iter()
+            .map(|clause| {
+                let n = words::ipa_word_spans(&clause.ipa, known, &[], rate).len();
+                words::Clause {
+                    words: clause.words.clone(),
+                    spans: spans.by_ref().take(n).collect(),
+                }
+            })
+            .collect();
+        words::align(&timed)
+    }
+}
+
+/// A spoken line: mono samples at the voice's rate and, when known, when each word is heard.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Spoken {
+    pub samples: Vec<f32>,
+    pub words: Vec<TimedWord>,
 }
