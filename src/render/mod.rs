@@ -12,6 +12,7 @@ pub mod card;
 pub mod encode;
 pub mod error;
 pub mod graph;
+pub mod heard;
 pub mod image_header;
 pub mod loudness;
 pub mod output;

@@ -1,10 +1,12 @@
 //! Speech: each line becomes a WAV, cached by text, voice and engine. The engine is the active
 //! text-to-speech model of the registry (a Piper voice over ONNX Runtime) when one is installed,
-//! else espeak-ng (GStreamer's `espeak` element). The measured length is what the timeline is
-//! built on.
+//! else espeak-ng (GStreamer's `espeak` element). Each line is trimmed to where speech is
+//! heard and keeps its words' times (beside the WAV, as `.words.json`); the measured length is
+//! what the timeline is built on.
 
 use super::cache::{write_atomic, Cache};
 use super::error::RenderError;
+use super::heard;
 use super::pipeline::{self, capsfilter, chain, make};
 use super::wav;
 use crate::models::{manifest, Registry};
@@ -12,8 +14,7 @@ use crate::plan::from_project::Speech;
 use crate::plan::timeline::Word;
 use crate::project::Voice;
 use gst::prelude::*;
-use gstreel::speech::{Delivery, Piper, Spoken, TimedWord};
-use gstreel::vad::{Params, Region, Silero};
+use gstreel::speech::{Delivery, Piper, Spoken};
 use std::path::PathBuf;
 use std::sync::Mutex;
 
@@ -53,9 +54,7 @@ impl Engine {
 }
 
 const RATE: u32 = 22_050;
-/// Silence kept before and after the words, seconds.
-const EDGE: f64 = 0.05;
-/// Samples quieter than this count as silence when trimming.
+/// Samples quieter than this count as silence.
 const SILENCE: f32 = 0.004;
 
 /// Speaks `text` with `voice` on `engine`, reusing an earlier rendering of the same words.
@@ -95,17 +94,19 @@ pub fn speak(
                 message: format!("no audible speech for {text:?}"),
             });
         }
-        let regions = speech_regions(&spoken.samples, rate);
+        let regions = heard::speech_regions(&spoken.samples, rate);
         let (samples, cut) = match (regions.first(), regions.last()) {
-            (Some(first), Some(last)) => trim_to(spoken.samples, rate, first.start, last.end),
-            _ => trim(spoken.samples, rate),
+            (Some(first), Some(last)) => {
+                heard::trim_to(spoken.samples, rate, first.start, last.end)
+            }
+            _ => heard::trim(spoken.samples, rate, SILENCE),
         };
         let length = samples.len() as f64 / f64::from(rate);
         let shift = cut as f64 / f64::from(rate);
         // A voice that does not time its words (espeak-ng) gets them laid over the regions
         // where speech is heard, skipping the pauses.
         let heard = if spoken.words.is_empty() && !regions.is_empty() {
-            words_over(text, &regions)
+            heard::words_over(text, &regions)
         } else {
             spoken.words
         };
@@ -229,88 +230,4 @@ fn synthesize(text: &str, voice: &Voice) -> Result<Vec<f32>, RenderError> {
     )?;
     pipeline::run(&pipeline, "speech", || {})?;
     Ok(pipeline::take_samples(&samples))
-}
-
-/// The voice-activity model, loaded once and kept while it stays the active `vad` model.
-static VAD: Mutex<Option<(String, Silero)>> = Mutex::new(None);
-
-/// Where speech is heard in `samples`, by the active voice-activity model; empty when none is
-/// active or it fails (the caller then trims by level), which is logged.
-fn speech_regions(samples: &[f32], rate: u32) -> Vec<Region> {
-    let registry = Registry::locate();
-    let mut slot = VAD.lock().unwrap_or_else(|p| p.into_inner());
-    let Some(active) = registry.active_for("vad") else {
-        *slot = None;
-        return Vec::new();
-    };
-    if slot.as_ref().is_none_or(|(loaded, _)| *loaded != active.id) {
-        *slot = None;
-        let opened = crate::models::runtime()
-            .map_err(|e| e.to_string())
-            .and_then(|_| Silero::open(&registry.model_dir(&active.id)).map_err(|e| e.to_string()));
-        match opened {
-            Ok(vad) => *slot = Some((active.id.clone(), vad)),
-            Err(err) => {
-                tracing::warn!(model = %active.id, %err, "voice activity model not used");
-                return Vec::new();
-            }
-        }
-    }
-    let Some((_, vad)) = slot.as_mut() else {
-        return Vec::new();
-    };
-    gstreel::vad::speech_regions(vad, samples, rate, &Params::default()).unwrap_or_else(|err| {
-        tracing::warn!(%err, "voice activity detection failed; trimming by level");
-        Vec::new()
-    })
-}
-
-/// The words of `text`, clause by clause, over the heard `regions`.
-fn words_over(text: &str, regions: &[Region]) -> Vec<TimedWord> {
-    let words = gstreel::speech::phonemes::clauses(text)
-        .into_iter()
-        .flat_map(|(clause, _)| {
-            clause
-                .split_whitespace()
-                .map(str::to_string)
-                .collect::<Vec<_>>()
-        })
-        .collect();
-    let spans = regions.iter().map(|r| (r.start, r.end)).collect();
-    gstreel::speech::words::align(&[gstreel::speech::words::Clause { words, spans }])
-}
-
-/// Cuts the audio to `[start, end]` seconds plus a short natural edge; also says how many
-/// samples were cut from the start.
-fn trim_to(samples: Vec<f32>, rate: u32, start: f64, end: f64) -> (Vec<f32>, usize) {
-    let edge = EDGE * f64::from(rate);
-    let first = ((start * f64::from(rate) - edge).max(0.0) as usize).min(samples.len());
-    let last = ((end * f64::from(rate) + edge) as usize).clamp(first, samples.len());
-    (samples[first..last].to_vec(), first)
-}
-
-/// Cuts the silence around the words by level, keeping a short natural edge; also says how
-/// many samples were cut from the start.
-fn trim(samples: Vec<f32>, rate: u32) -> (Vec<f32>, usize) {
-    let edge = (EDGE * f64::from(rate)) as usize;
-    let first = samples.iter().position(|s| s.abs() >= SILENCE).unwrap_or(0);
-    let last = samples
-        .iter()
-        .rposition(|s| s.abs() >= SILENCE)
-        .unwrap_or(samples.len());
-    let start = first.saturating_sub(edge);
-    let end = (last + 1 + edge).min(samples.len());
-    (samples[start..end].to_vec(), start)
-}
-
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn trim_keeps_a_short_edge() {
-        let mut samples = vec![0.0f32; 22050];
-        samples[11025] = 0.5;
-        let (trimmed, cut) = super::trim(samples, 22050);
-        assert_eq!(trimmed.len(), 2 * 1102 + 1);
-        assert_eq!(cut, 11025 - 1102);
-    }
 }
