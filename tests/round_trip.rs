@@ -90,6 +90,7 @@ fn the_voices_word_times_agree_with_voice_activity() {
     let voice = reel::project::Voice {
         name: "en-us".into(),
         pitch: 0,
+        rate: Default::default(),
     };
     let text = "Hold the rope until the bell rings. Then pull with everything you have!";
     let speech =
@@ -134,4 +135,42 @@ fn the_voices_word_times_agree_with_voice_activity() {
         .collect();
     let longest = (0..gaps.len()).max_by(|&a, &b| gaps[a].total_cmp(&gaps[b]));
     assert_eq!(longest.map(|i| heard[i + 1]), Some("Then"), "{gaps:?}");
+}
+
+/// `--speech-rate` / the `speech-rate` option: both voices speak the same line faster.
+#[test]
+fn the_speaking_rate_changes_the_pace_of_both_voices() {
+    common::init();
+    let models = common::repo().join(".deps/models");
+    assert!(
+        models.join("piper-en-us-joe-medium").is_dir(),
+        "run `make models`"
+    );
+    gstreel::onnx::runtime::init(None).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let cache = Cache::at(dir.path().join("c"));
+    let text = "A steady voice reads this sentence twice, once at its own pace and once faster.";
+    let neural = render::voice::Engine::Neural {
+        id: "piper-en-us-joe-medium".into(),
+        dir: models.join("piper-en-us-joe-medium"),
+    };
+    for engine in [render::voice::Engine::Espeak, neural] {
+        let length = |percent: u32| {
+            let voice = reel::project::Voice {
+                name: "en-us".into(),
+                pitch: 0,
+                rate: reel::project::SpeechRate(percent),
+            };
+            render::voice::speak(text, &voice, &engine, &cache)
+                .unwrap()
+                .duration
+        };
+        let (normal, faster) = (length(100), length(150));
+        let ratio = normal / faster;
+        println!(
+            "{}: {normal:.2} s at 1.0, {faster:.2} s at 1.5 ({ratio:.2}x)",
+            engine.name()
+        );
+        assert!((1.3..1.7).contains(&ratio), "{}: {ratio}", engine.name());
+    }
 }

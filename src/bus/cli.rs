@@ -20,6 +20,8 @@ pub struct Submission {
     pub priority: Option<i32>,
     pub narrate_action: bool,
     pub variation: Option<u32>,
+    /// 1.0 is the voice's own pace.
+    pub speech_rate: Option<f64>,
 }
 
 /// Submits, prints the job's id, and with `wait` follows it to the end with a progress bar.
@@ -50,6 +52,9 @@ pub async fn submit(
     }
     if let Some(variation) = submission.variation {
         options.insert("variation", Value::from(variation));
+    }
+    if let Some(rate) = submission.speech_rate {
+        options.insert("speech-rate", Value::from(rate));
     }
     let path = if submission.input.as_os_str() == "-" {
         let mut text = String::new();

@@ -14,6 +14,7 @@ pub const KNOWN: &[(&str, &str)] = &[
     ("priority", "i"),
     ("narrate-action", "b"),
     ("variation", "u"),
+    ("speech-rate", "d"),
     ("format", "s"),
 ];
 
@@ -62,6 +63,13 @@ pub fn parse(options: &HashMap<String, OwnedValue>) -> Result<Submitted, String>
                     .and_then(|n| u32::try_from(n).ok())
                     .ok_or_else(|| wrong("u"))?
             }
+            "speech-rate" => match unwrap(value) {
+                Value::F64(factor) => {
+                    out.job.speech_rate = crate::project::SpeechRate::from_factor(*factor)
+                        .map_err(|e| format!("option '{key}': {e}"))?
+                }
+                _ => return Err(wrong("d")),
+            },
             "format" => out.format = Some(string(value).ok_or_else(|| wrong("s"))?),
             other => {
                 let known: Vec<&str> = KNOWN.iter().map(|(k, _)| *k).collect();
@@ -130,9 +138,11 @@ mod tests {
             ("priority", Value::from(5u32)),
             ("narrate-action", Value::from(true)),
             ("variation", Value::from(2i32)),
+            ("speech-rate", Value::from(1.25)),
             ("format", Value::from("fountain")),
         ]))
         .unwrap();
+        assert_eq!(parsed.job.speech_rate, crate::project::SpeechRate(125));
         assert_eq!(parsed.job.profiles, vec!["preview-480p", "square-1080"]);
         assert_eq!(parsed.job.output_dir, Some(PathBuf::from("/tmp/x")));
         assert_eq!((parsed.job.priority, parsed.job.variation), (5, 2));
@@ -148,5 +158,12 @@ mod tests {
         assert!(err.contains("'priority'") && err.contains("not s"), "{err}");
         let err = parse(&options(&[("variation", Value::from(-1i32))])).unwrap_err();
         assert!(err.contains("'variation'"), "{err}");
+        let err = parse(&options(&[("speech-rate", Value::from(3.0))])).unwrap_err();
+        assert!(
+            err.contains("'speech-rate'") && err.contains("0.5 to 2.0"),
+            "{err}"
+        );
+        let err = parse(&options(&[("speech-rate", Value::from(1u32))])).unwrap_err();
+        assert!(err.contains("must be of type d"), "{err}");
     }
 }

@@ -137,6 +137,7 @@ pub struct JobOptions {
     pub narrate_action: bool,
     /// Ad brief version (0 = the first, under the plain name).
     pub variation: u32,
+    pub speech_rate: crate::project::SpeechRate,
 }
 
 impl JobOptions {
@@ -146,6 +147,7 @@ impl JobOptions {
             variation: self.variation,
             narrate_action: self.narrate_action,
             espeak: false,
+            speech_rate: self.speech_rate,
         }
     }
 }

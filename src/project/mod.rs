@@ -16,6 +16,41 @@ pub struct Project {
     /// Whether action text is read aloud (by the narrator) or only shown on screen.
     #[serde(default)]
     pub narrate_action: bool,
+    /// How fast every voice speaks.
+    #[serde(default)]
+    pub speech_rate: SpeechRate,
+}
+
+/// A speaking rate in percent of the voice's own: 100 is normal, 120 a fifth faster.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct SpeechRate(pub u32);
+
+impl SpeechRate {
+    /// The rates reel accepts, in percent: beyond them speech stops sounding natural.
+    pub const RANGE: std::ops::RangeInclusive<u32> = 50..=200;
+
+    /// From a factor (1.0 normal), when within [`SpeechRate::RANGE`].
+    pub fn from_factor(factor: f64) -> Result<SpeechRate, String> {
+        let percent = (factor * 100.0).round();
+        if factor.is_finite() && Self::RANGE.contains(&(percent as u32)) && percent >= 0.0 {
+            Ok(SpeechRate(percent as u32))
+        } else {
+            Err(format!(
+                "speaking rate {factor}: give 0.5 to 2.0 (1.0 is the voice's own pace)"
+            ))
+        }
+    }
+
+    pub fn factor(self) -> f64 {
+        f64::from(self.0) / 100.0
+    }
+}
+
+impl Default for SpeechRate {
+    fn default() -> Self {
+        SpeechRate(100)
+    }
 }
 
 /// The look and sound of a project: title-card palette, camera, transitions, music.
@@ -110,6 +145,8 @@ pub struct Character {
 pub struct Voice {
     pub name: String,
     pub pitch: i32,
+    #[serde(default)]
+    pub rate: SpeechRate,
 }
 
 /// Who reads narration and action.
@@ -168,6 +205,7 @@ impl Project {
                     voice: Voice {
                         name: voice.into(),
                         pitch,
+                        rate: SpeechRate::default(),
                     },
                 }
             })
@@ -179,9 +217,14 @@ impl Project {
             .iter()
             .find(|c| c.name == character)
             .map(|c| c.voice.clone())
+            .map(|voice| Voice {
+                rate: self.speech_rate,
+                ..voice
+            })
             .unwrap_or(Voice {
                 name: VOICES[0].0.into(),
                 pitch: VOICES[0].1,
+                rate: self.speech_rate,
             })
     }
 }

@@ -121,6 +121,8 @@ pub struct Options {
     pub narrate_action: bool,
     /// Speak with espeak-ng even when a neural voice model is active.
     pub espeak: bool,
+    /// How fast the voices speak.
+    pub speech_rate: crate::project::SpeechRate,
 }
 
 impl Options {

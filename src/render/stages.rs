@@ -85,6 +85,7 @@ pub fn read(input: &Path, options: Options) -> Result<Parsed, RenderError> {
         }))
     } else {
         let mut parsed = script::parse(&text, input)?;
+        parsed.project.speech_rate = options.speech_rate;
         if options.narrate_action {
             parsed.project.narrate_action();
         }

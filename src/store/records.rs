@@ -25,6 +25,9 @@ pub struct JobV1 {
     priority: i32,
     narrate_action: bool,
     variation: u32,
+    /// Percent; absent in records from before it existed (normal pace).
+    #[serde(default = "normal_rate")]
+    speech_rate: u32,
     state: JobState,
     stages: Vec<StageV1>,
     error: Option<String>,
@@ -87,6 +90,7 @@ impl From<&Job> for JobRecord {
             priority: job.options.priority,
             narrate_action: job.options.narrate_action,
             variation: job.options.variation,
+            speech_rate: job.options.speech_rate.0,
             state: job.state,
             stages: job
                 .stages
@@ -124,6 +128,7 @@ impl From<JobRecord> for Job {
                 priority: r.priority,
                 narrate_action: r.narrate_action,
                 variation: r.variation,
+                speech_rate: crate::project::SpeechRate(r.speech_rate),
             },
             state: r.state,
             stages: r
@@ -273,4 +278,8 @@ impl From<SceneRecord> for SceneInfo {
             source_line,
         }
     }
+}
+
+fn normal_rate() -> u32 {
+    crate::project::SpeechRate::default().0
 }
