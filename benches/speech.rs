@@ -1,9 +1,11 @@
-//! Speech speed on this machine (goals on 2 cores: TTS at least 10x realtime, ASR at least 5x)
-//! and the end-to-end render of the example script with the neural voice. `make bench` runs it
+//! Speech speed on this machine (goals on 2 cores: TTS at least 10x realtime, ASR at least 5x),
+//! voice activity detection's, and the end-to-end render of the example script with the neural
+//! voice. `make bench` runs it
 //! after `make models`; `cargo bench --bench speech` alone.
 
 use gstreel::asr::Transcriber;
 use gstreel::speech::Piper;
+use gstreel::vad::{Params, Silero};
 use reel::models::{manifest, Registry};
 use reel::render::{self, profile, Cache, Output};
 use std::path::Path;
@@ -66,7 +68,7 @@ fn main() {
     );
 
     // Speech to text on that speech, resampled to 16 kHz.
-    let at_16k = resample(&speech, voice.sample_rate, 16_000);
+    let at_16k = gstreel::vad::resample(&speech, voice.sample_rate, 16_000);
     let mut transcriber = Transcriber::open(&registry.model_dir(&asr.id)).expect("recogniser");
     let transcript = transcriber.transcribe(&at_16k).expect("transcript");
     let asr_speed = 1.0 / transcript.stats.realtime_factor().max(1e-9);
@@ -78,6 +80,24 @@ fn main() {
         transcript.stats.total_seconds(),
         verdict(asr_speed >= ASR_GOAL)
     );
+
+    // Voice activity on the same audio.
+    if let Some(vad) = registry.active_for("vad") {
+        let mut silero = Silero::open(&registry.model_dir(&vad.id)).expect("voice activity model");
+        let started = Instant::now();
+        let regions =
+            gstreel::vad::speech_regions(&mut silero, &at_16k, 16_000, &Params::default())
+                .expect("regions");
+        let took = started.elapsed().as_secs_f64();
+        let seconds = at_16k.len() as f64 / 16_000.0;
+        println!(
+            "VAD {} on {}: {seconds:.1} s of audio in {took:.3} s = {:.0}x realtime, {} regions of speech",
+            vad.id,
+            silero.provider(),
+            seconds / took,
+            regions.len()
+        );
+    }
 
     // The example script, end to end, with the neural voice (a fresh cache: nothing reused).
     let scratch = tempfile_dir();
@@ -106,22 +126,6 @@ fn verdict(met: bool) -> &'static str {
     } else {
         "NOT met"
     }
-}
-
-/// Linear-interpolation resampling; plenty for feeding a recogniser.
-fn resample(samples: &[f32], from: u32, to: u32) -> Vec<f32> {
-    let ratio = f64::from(from) / f64::from(to);
-    let count = (samples.len() as f64 / ratio) as usize;
-    (0..count)
-        .map(|i| {
-            let x = i as f64 * ratio;
-            let j = x as usize;
-            let t = (x - j as f64) as f32;
-            let a = samples.get(j).copied().unwrap_or(0.0);
-            let b = samples.get(j + 1).copied().unwrap_or(a);
-            a + (b - a) * t
-        })
-        .collect()
 }
 
 fn tempfile_dir() -> std::path::PathBuf {
