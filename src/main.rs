@@ -266,6 +266,10 @@ fn run(cli: Cli) -> Result<ExitCode> {
         Command::Models { command } => {
             let registry = Registry::locate();
             match command {
+                // The system service keeps its models in its own folder: ask it.
+                ModelsCommand::List if bus == Bus::System => {
+                    runtime()?.block_on(cli::list_models(bus))?
+                }
                 ModelsCommand::List => models::cli::list(&registry)?,
                 ModelsCommand::Install { ids, default } => {
                     if ids.is_empty() && !default {

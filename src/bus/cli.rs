@@ -261,6 +261,48 @@ pub async fn health(bus: Bus) -> Result<(), ClientError> {
     Ok(())
 }
 
+/// The daemon's models (its own folder may differ from this user's), and where they run.
+pub async fn list_models(bus: Bus) -> Result<(), ClientError> {
+    let client = Client::connect(bus).await?;
+    let manager = client.manager().await?;
+    let models = manager.list_models().await.map_err(explain)?;
+    let health = manager.get_health().await.map_err(explain)?;
+    let text = |key: &str| match health.get(key).map(|v| &**v) {
+        Some(Value::Str(s)) => s.to_string(),
+        _ => String::new(),
+    };
+    println!(
+        "models folder of the {} daemon: {}",
+        bus.name(),
+        text("models-folder")
+    );
+    println!("{:24} {:5} {:9}  DESCRIPTION", "ID", "TASK", "STATE");
+    for (id, task, state, description) in models {
+        let state = if state == "available" { "-" } else { &state };
+        println!("{id:24} {task:5} {state:9}  {description}");
+    }
+    match text("onnxruntime-error") {
+        error if !error.is_empty() => println!("ONNX Runtime: {error}"),
+        _ => {
+            println!(
+                "ONNX Runtime {} ({})",
+                text("onnxruntime-version"),
+                text("onnxruntime")
+            );
+            match text("cuda-fallback") {
+                why if why.is_empty() => {
+                    println!("execution provider: {}", text("execution-provider"))
+                }
+                why => println!(
+                    "execution provider: {} (CUDA not used: {why})",
+                    text("execution-provider")
+                ),
+            }
+        }
+    }
+    Ok(())
+}
+
 /// A change to the installed models, made by the daemon when one runs.
 #[derive(Debug, Clone, Copy)]
 pub enum ModelChange<'a> {
