@@ -68,7 +68,7 @@ impl Registry {
         if let Some(dir) = std::env::var_os("REEL_MODELS_DIR") {
             return Registry::at(dir);
         }
-        if let Some(dir) = super::configured_models_dir() {
+        if let Some(dir) = super::onnx::configured_models_dir() {
             return Registry::at(dir);
         }
         // systemd may list several folders, separated by colons; the first is the service's own.
