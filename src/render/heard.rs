@@ -13,6 +13,16 @@ const EDGE: f64 = 0.05;
 /// The voice-activity model, loaded once and kept while it stays the active `vad` model.
 static VAD: Mutex<Option<(String, Silero)>> = Mutex::new(None);
 
+/// Frees the loaded voice-activity model unless it is still the active one.
+pub fn release_unused() {
+    let active = Registry::locate().active().get("vad").cloned();
+    let mut slot = VAD.lock().unwrap_or_else(|p| p.into_inner());
+    if slot.as_ref().is_some_and(|(loaded, _)| Some(loaded) != active.as_ref()) {
+        *slot = None;
+        tracing::info!("previous voice activity model released");
+    }
+}
+
 /// Where speech is heard in `samples`, by the active voice-activity model; empty when none is
 /// active or it fails (the caller then trims by level), which is logged.
 pub fn speech_regions(samples: &[f32], rate: u32) -> Vec<Region> {

@@ -142,9 +142,11 @@ pub fn speak(
 /// replaces it, dropping the old session and its memory.
 static NEURAL: Mutex<Option<(String, Piper)>> = Mutex::new(None);
 
-/// Frees the loaded neural voice unless it is still the active model.
+/// Frees the loaded neural voice and voice-activity model unless they are still the active
+/// ones.
 pub fn release_unused() {
     Engine::current();
+    super::heard::release_unused();
 }
 
 /// Drops the loaded neural voice unless `engine` is it: switching voices frees the old one.
