@@ -17,7 +17,10 @@ static VAD: Mutex<Option<(String, Silero)>> = Mutex::new(None);
 pub fn release_unused() {
     let active = Registry::locate().active().get("vad").cloned();
     let mut slot = VAD.lock().unwrap_or_else(|p| p.into_inner());
-    if slot.as_ref().is_some_and(|(loaded, _)| Some(loaded) != active.as_ref()) {
+    if slot
+        .as_ref()
+        .is_some_and(|(loaded, _)| Some(loaded) != active.as_ref())
+    {
         *slot = None;
         tracing::info!("previous voice activity model released");
     }

@@ -1,9 +1,10 @@
 use super::{Options, Transcriber, Transcript};
+use crate::vad::{Params, Silero};
 use gst::glib;
 use gst::prelude::*;
 use gst::subclass::prelude::*;
 use gst_base::subclass::prelude::*;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::{LazyLock, Mutex, MutexGuard};
 use std::time::Instant;
 
@@ -18,6 +19,8 @@ static CAT: LazyLock<gst::DebugCategory> = LazyLock::new(|| {
 #[derive(Debug, Clone, Default)]
 struct Settings {
     model_dir: Option<String>,
+    /// Silero VAD's folder; unset, every sample is transcribed.
+    vad_model_dir: Option<String>,
     threads: u32,
 }
 
@@ -42,6 +45,33 @@ fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
 }
 
 impl Asr {
+    /// Silero VAD from `dir`, or the error that fails start, naming the folder.
+    fn open_vad(&self, dir: &Path) -> Result<Silero, gst::ErrorMessage> {
+        // A folder without model.onnx reads better as that than as a missing file.
+        let vad = if dir.is_dir() {
+            Silero::open(dir).map_err(|err| err.to_string())
+        } else {
+            Err("no such folder".to_string())
+        };
+        let vad = vad.map_err(|reason| {
+            gst::error_msg!(
+                gst::LibraryError::Settings,
+                (
+                    "Cannot load the voice activity model in {}: {}",
+                    dir.display(),
+                    reason
+                )
+            )
+        })?;
+        gst::info!(
+            CAT,
+            imp = self,
+            "voice activity model loaded from {}",
+            dir.display()
+        );
+        Ok(vad)
+    }
+
     fn post(&self, structure: gst::Structure) {
         let message = gst::message::Element::builder(structure)
             .src(&*self.obj())
@@ -108,6 +138,7 @@ impl Asr {
                 .field("segments", transcript.segments.len() as u32)
                 .field("seconds", seconds)
                 .field("audio-seconds", transcript.stats.audio_seconds)
+                .field("skipped-seconds", transcript.stats.skipped_seconds)
                 .build(),
         );
     }
@@ -129,6 +160,14 @@ impl ObjectImpl for Asr {
                     .blurb("Folder with encoder.onnx, decoder.onnx, tokenizer.json, config.json")
                     .mutable_ready()
                     .build(),
+                glib::ParamSpecString::builder("vad-model-dir")
+                    .nick("Voice activity model folder")
+                    .blurb(
+                        "Folder with Silero VAD's model.onnx: only the speech it finds is \
+                         transcribed (unset: everything)",
+                    )
+                    .mutable_ready()
+                    .build(),
                 glib::ParamSpecUInt::builder("threads")
                     .nick("Threads")
                     .blurb("CPU threads per model (0: one per core)")
@@ -144,6 +183,7 @@ impl ObjectImpl for Asr {
         let mut settings = lock(&self.settings);
         match pspec.name() {
             "model-dir" => settings.model_dir = value.get().unwrap_or_default(),
+            "vad-model-dir" => settings.vad_model_dir = value.get().unwrap_or_default(),
             "threads" => settings.threads = value.get().unwrap_or_default(),
             // GLib only passes the properties registered above.
             other => gst::warning!(CAT, imp = self, "no property {other}"),
@@ -154,6 +194,7 @@ impl ObjectImpl for Asr {
         let settings = lock(&self.settings);
         match pspec.name() {
             "model-dir" => settings.model_dir.to_value(),
+            "vad-model-dir" => settings.vad_model_dir.to_value(),
             "threads" => settings.threads.to_value(),
             _ => pspec.default_value().clone(),
         }
@@ -213,12 +254,17 @@ impl BaseTransformImpl for Asr {
                 ("No speech model: set model-dir to a Whisper model folder")
             ));
         };
+        // The VAD first: it is small, so a wrong folder fails before Whisper loads.
+        let vad = match settings.vad_model_dir.filter(|d| !d.is_empty()) {
+            Some(vad_dir) => Some(self.open_vad(&PathBuf::from(vad_dir))?),
+            None => None,
+        };
         let options = Options {
             threads: settings.threads as usize,
             ..Options::default()
         };
         let dir = PathBuf::from(dir);
-        let transcriber = Transcriber::open_with(&dir, options).map_err(|err| {
+        let mut transcriber = Transcriber::open_with(&dir, options).map_err(|err| {
             gst::error_msg!(
                 gst::LibraryError::Settings,
                 ("Cannot load the speech model in {}: {}", dir.display(), err)
@@ -231,6 +277,9 @@ impl BaseTransformImpl for Asr {
             dir.display(),
             transcriber.provider()
         );
+        if let Some(vad) = vad {
+            transcriber = transcriber.with_vad(vad, Params::default());
+        }
         *lock(&self.state) = Some(State {
             transcriber,
             samples: Vec::new(),

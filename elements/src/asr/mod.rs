@@ -8,8 +8,8 @@
 //! * `reelasr-word` per word: `start`, `end`, `text`. Whisper times segments only, so word
 //!   times are an estimate: each segment's time is spread over its words in proportion to their
 //!   lengths in characters;
-//! * `reelasr-done` once: `segments` (u32), `seconds` (f64, the time transcription took) and
-//!   `audio-seconds` (f64).
+//! * `reelasr-done` once: `segments` (u32), `seconds` (f64, the time transcription took),
+//!   `audio-seconds` (f64) and `skipped-seconds` (f64, audio left out as not speech).
 //!
 //! Times count from the first buffer's timestamp. The whole stream is held in memory (64 KB a
 //! second of audio) because Whisper decodes 30 s windows whose boundaries depend on what was
@@ -19,20 +19,32 @@
 //! `config.json` (written by `models/whisper/convert.py`); the model loads when the element
 //! starts, which fails naming the folder if it cannot.
 //!
+//! `vad-model-dir`, a folder holding Silero VAD's `model.onnx` (as `reelvad`'s `model-dir`),
+//! makes the element transcribe only what the VAD hears as speech (with silero-vad's default
+//! parameters): regions less than 2 s apart are grouped into clips of at most 30 s, Whisper
+//! runs inside those clips only, and times stay on the stream's timeline. Long silences and
+//! music beds then cost no Whisper time, and Whisper cannot invent text on them (it tends to
+//! write "Thank you." or dots over silence). Unset, every sample is transcribed. A folder the
+//! model cannot load from fails start, naming it.
+//!
 //! ```text
 //! gst-launch-1.0 -m filesrc location=talk.mp4 ! decodebin ! audioconvert ! audioresample ! \
 //!     audio/x-raw,format=F32LE,rate=16000,channels=1 ! \
-//!     reelasr model-dir=/usr/share/reel/models/whisper-tiny.en ! fakesink
+//!     reelasr model-dir=/usr/share/reel/models/whisper-tiny.en \
+//!         vad-model-dir=/usr/share/reel/models/silero-vad ! fakesink
 //! ```
 //!
-//! Without GStreamer, [`Transcriber`] does the same on a slice of samples.
+//! Without GStreamer, [`Transcriber`] does the same on a slice of samples
+//! ([`Transcriber::with_vad`] gates it).
 
 use crate::onnx::OnnxError;
+use crate::vad::VadError;
 use gst::glib;
 use gst::prelude::*;
 use std::path::PathBuf;
 
 mod decode;
+mod gate;
 mod imp;
 pub mod mel;
 mod rules;
@@ -50,6 +62,8 @@ pub use wer::word_error_rate;
 pub enum AsrError {
     #[error(transparent)]
     Onnx(#[from] OnnxError),
+    #[error("finding the speech to transcribe failed: {0}")]
+    Vad(#[from] VadError),
     #[error("cannot read {path}: {reason}")]
     Read { path: PathBuf, reason: String },
     #[error("{path} is not what reel expects: {reason}")]
