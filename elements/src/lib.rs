@@ -10,6 +10,7 @@ pub mod asr;
 pub mod kenburns;
 pub mod music;
 pub mod onnx;
+mod shared;
 pub mod speech;
 pub mod vad;
 

@@ -9,7 +9,6 @@
 mod common;
 
 use common::{init, installed, one_at_a_time, workspace};
-use gst::prelude::*;
 use gstreel::asr::mel::{Filterbank, LogMel};
 use gstreel::asr::word_error_rate;
 use gstreel::asr::{Options, Segment, Stats, Transcriber, Transcript};
@@ -272,42 +271,22 @@ fn run_pipeline(description: &str) -> (Vec<Posted>, Option<String>) {
 fn run_pipeline_to_done(
     description: &str,
 ) -> (Vec<Posted>, Option<gst::Structure>, Option<String>) {
-    let pipeline = gst::parse::launch(description).expect("the pipeline parses");
-    let bus = pipeline.bus().expect("a bus");
-    let _ = pipeline.set_state(gst::State::Playing);
+    let (structures, error) = common::play(description, 300);
     let mut done = None;
     let mut messages = Vec::new();
-    let mut error = Some("no EOS within 300 s".to_string());
-    while let Some(message) = bus.timed_pop(gst::ClockTime::from_seconds(300)) {
-        match message.view() {
-            gst::MessageView::Eos(_) => {
-                error = None;
-                break;
-            }
-            gst::MessageView::Error(err) => {
-                error = Some(format!("{} ({:?})", err.error(), err.debug()));
-                break;
-            }
-            gst::MessageView::Element(element) => {
-                let Some(s) = element.structure() else {
-                    continue;
-                };
-                let name = s.name().to_string();
-                if name == "reelasr-done" {
-                    let segments = s.get::<u32>("segments").expect("segments");
-                    let seconds = s.get::<f64>("seconds").expect("seconds");
-                    messages.push((name, f64::from(segments), seconds, String::new()));
-                    done = Some(s.to_owned());
-                } else if name.starts_with("reelasr-") {
-                    let get = |field| s.get::<f64>(field).expect(field);
-                    let text = s.get::<String>("text").expect("text");
-                    messages.push((name, get("start"), get("end"), text));
-                }
-            }
-            _ => {}
+    for s in structures {
+        let name = s.name().to_string();
+        if name == "reelasr-done" {
+            let segments = s.get::<u32>("segments").expect("segments");
+            let seconds = s.get::<f64>("seconds").expect("seconds");
+            messages.push((name, f64::from(segments), seconds, String::new()));
+            done = Some(s);
+        } else if name.starts_with("reelasr-") {
+            let get = |field| s.get::<f64>(field).expect(field);
+            let text = s.get::<String>("text").expect("text");
+            messages.push((name, get("start"), get("end"), text));
         }
     }
-    let _ = pipeline.set_state(gst::State::Null);
     (messages, done, error)
 }
 

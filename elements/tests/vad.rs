@@ -10,7 +10,7 @@ mod common;
 
 use common::{init, installed, one_at_a_time};
 use gst::prelude::*;
-use gstreel::vad::{regions, speech_regions, Options, Params, Region, Silero, SAMPLE_RATE};
+use gstreel::vad::{regions, speech_regions, Params, Region, Silero, SAMPLE_RATE, SINGLE_THREAD};
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
@@ -39,7 +39,7 @@ fn wheel() -> PathBuf {
 
 fn silero() -> Silero {
     init();
-    Silero::open_with(&model_dir(), Options::default()).expect("the model loads")
+    Silero::open_with(&model_dir(), SINGLE_THREAD).expect("the model loads")
 }
 
 /// A mono 16-bit PCM WAV file: its rate and samples (scaled by 1/32768).
@@ -539,7 +539,10 @@ fn posted(message: &gst::Message) -> Option<Posted> {
     let gst::MessageView::Element(element) = message.view() else {
         return None;
     };
-    let s = element.structure()?;
+    posted_structure(element.structure()?)
+}
+
+fn posted_structure(s: &gst::StructureRef) -> Option<Posted> {
     let name = s.name().to_string();
     let get = |field| s.get::<f64>(field).expect(field);
     match name.as_str() {
@@ -554,25 +557,11 @@ fn posted(message: &gst::Message) -> Option<Posted> {
 
 /// Every reelvad message until EOS or an error, and the error.
 fn run_pipeline(description: &str) -> (Vec<Posted>, Option<String>) {
-    let pipeline = gst::parse::launch(description).expect("the pipeline parses");
-    let bus = pipeline.bus().expect("a bus");
-    let _ = pipeline.set_state(gst::State::Playing);
-    let mut messages = Vec::new();
-    let mut error = Some("no EOS within 60 s".to_string());
-    while let Some(message) = bus.timed_pop(gst::ClockTime::from_seconds(60)) {
-        match message.view() {
-            gst::MessageView::Eos(_) => {
-                error = None;
-                break;
-            }
-            gst::MessageView::Error(err) => {
-                error = Some(format!("{} ({:?})", err.error(), err.debug()));
-                break;
-            }
-            _ => messages.extend(posted(&message)),
-        }
-    }
-    let _ = pipeline.set_state(gst::State::Null);
+    let (structures, error) = common::play(description, 60);
+    let messages = structures
+        .iter()
+        .filter_map(|s| posted_structure(s))
+        .collect();
     (messages, error)
 }
 

@@ -284,20 +284,13 @@ pub async fn list_models(bus: Bus) -> Result<(), ClientError> {
     match text("onnxruntime-error") {
         error if !error.is_empty() => println!("ONNX Runtime: {error}"),
         _ => {
-            println!(
-                "ONNX Runtime {} ({})",
-                text("onnxruntime-version"),
-                text("onnxruntime")
-            );
-            match text("cuda-fallback") {
-                why if why.is_empty() => {
-                    println!("execution provider: {}", text("execution-provider"))
-                }
-                why => println!(
-                    "execution provider: {} (CUDA not used: {why})",
-                    text("execution-provider")
-                ),
-            }
+            let why = text("cuda-fallback");
+            crate::models::cli::print_runtime(
+                &text("onnxruntime-version"),
+                &text("onnxruntime"),
+                &text("execution-provider"),
+                Some(why.as_str()).filter(|w| !w.is_empty()),
+            )
         }
     }
     Ok(())

@@ -27,23 +27,24 @@ pub fn list(registry: &Registry) -> Result<(), ModelError> {
         );
     }
     match super::runtime().and_then(|runtime| Ok((runtime, super::providers(registry)?))) {
-        Ok((runtime, probe)) => {
-            println!(
-                "ONNX Runtime {} ({})",
-                runtime.version,
-                runtime.path.display()
-            );
-            match &probe.fallback {
-                Some(reason) => println!(
-                    "execution provider: {} (CUDA not used: {reason})",
-                    probe.provider
-                ),
-                None => println!("execution provider: {}", probe.provider),
-            }
-        }
+        Ok((runtime, probe)) => print_runtime(
+            &runtime.version,
+            &runtime.path.display().to_string(),
+            &probe.provider.to_string(),
+            probe.fallback.as_deref(),
+        ),
         Err(err) => println!("ONNX Runtime: {err}"),
     }
     Ok(())
+}
+
+/// The runtime in use and where models run, under a model list (here or the daemon's).
+pub fn print_runtime(version: &str, path: &str, provider: &str, fallback: Option<&str>) {
+    println!("ONNX Runtime {version} ({path})");
+    match fallback {
+        Some(why) => println!("execution provider: {provider} (CUDA not used: {why})"),
+        None => println!("execution provider: {provider}"),
+    }
 }
 
 /// Installs `ids`, or with `default` the default set.

@@ -77,17 +77,17 @@ pub fn for_line(text: &str, start: f64, end: f64, heard: &[Word]) -> Vec<Caption
     {
         // Each phrase between pauses is wrapped and cut on its own, so no caption runs across
         // a pause: the screen changes when the voice does.
-        let mut chunks = Vec::new();
-        let mut counts = Vec::new();
-        for phrase in phrases(heard) {
-            let lines = wrap(&written[phrase].join(" "), MAX_COLUMNS);
-            for chunk in lines.chunks(MAX_LINES) {
-                let chunk = chunk.join("\n");
-                counts.push(chunk.split_whitespace().count());
-                chunks.push(chunk);
-            }
-        }
-        return timed_by_voice(&chunks, &counts, start, end, heard);
+        let chunks: Vec<String> = phrases(heard)
+            .into_iter()
+            .flat_map(|phrase| {
+                let lines = wrap(&written[phrase].join(" "), MAX_COLUMNS);
+                lines
+                    .chunks(MAX_LINES)
+                    .map(|chunk| chunk.join("\n"))
+                    .collect::<Vec<_>>()
+            })
+            .collect();
+        return timed_by_voice(&chunks, start, end, heard);
     }
     let lines = wrap(text, MAX_COLUMNS);
     let total: usize = lines.iter().map(|l| columns(l).max(1)).sum();
@@ -127,19 +127,15 @@ fn phrases(heard: &[Word]) -> Vec<std::ops::Range<usize>> {
 }
 
 /// Captions whose words carry the voice's times; each caption runs until the next one starts.
-fn timed_by_voice(
-    chunks: &[String],
-    counts: &[usize],
-    start: f64,
-    end: f64,
-    heard: &[Word],
-) -> Vec<Caption> {
+/// `chunks` hold the written words of `heard` in order.
+fn timed_by_voice(chunks: &[String], start: f64, end: f64, heard: &[Word]) -> Vec<Caption> {
     let mut first = 0;
     let mut captions: Vec<Caption> = Vec::new();
-    for (text, &count) in chunks.iter().zip(counts) {
+    for text in chunks {
+        let count = text.split_whitespace().count();
         let words: Vec<Word> = text
             .split_whitespace()
-            .zip(&heard[first..first + count])
+            .zip(heard.get(first..first + count).unwrap_or_default())
             .map(|(shown, timed)| Word {
                 start: (start + timed.start).min(end),
                 end: (start + timed.end).min(end),

@@ -1,11 +1,12 @@
 use super::{Options, Transcriber, Transcript};
+use crate::shared::lock;
 use crate::vad::{Params, Silero};
 use gst::glib;
 use gst::prelude::*;
 use gst::subclass::prelude::*;
 use gst_base::subclass::prelude::*;
 use std::path::{Path, PathBuf};
-use std::sync::{LazyLock, Mutex, MutexGuard};
+use std::sync::{LazyLock, Mutex};
 use std::time::Instant;
 
 static CAT: LazyLock<gst::DebugCategory> = LazyLock::new(|| {
@@ -38,12 +39,6 @@ pub struct Asr {
     state: Mutex<Option<State>>,
 }
 
-/// A poisoned lock only means another thread panicked mid-update; the data is still usable
-/// and a panic here would take the pipeline down with it.
-fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
-    mutex.lock().unwrap_or_else(|e| e.into_inner())
-}
-
 impl Asr {
     /// Silero VAD from `dir`, or the error that fails start, naming the folder.
     fn open_vad(&self, dir: &Path) -> Result<Silero, gst::ErrorMessage> {
@@ -73,10 +68,7 @@ impl Asr {
     }
 
     fn post(&self, structure: gst::Structure) {
-        let message = gst::message::Element::builder(structure)
-            .src(&*self.obj())
-            .build();
-        let _ = self.obj().post_message(message);
+        crate::shared::post(self.obj().upcast_ref(), structure);
     }
 
     /// Transcribes what was collected and posts the results; an error is posted as one.
@@ -218,22 +210,7 @@ impl ElementImpl for Asr {
 
     fn pad_templates() -> &'static [gst::PadTemplate] {
         static TEMPLATES: LazyLock<Vec<gst::PadTemplate>> = LazyLock::new(|| {
-            let caps = gst_audio::AudioCapsBuilder::new_interleaved()
-                .format(gst_audio::AudioFormat::F32le)
-                .rate(super::mel::SAMPLE_RATE as i32)
-                .channels(1)
-                .build();
-            [gst::PadDirection::Src, gst::PadDirection::Sink]
-                .into_iter()
-                .filter_map(|direction| {
-                    let name = if direction == gst::PadDirection::Src {
-                        "src"
-                    } else {
-                        "sink"
-                    };
-                    gst::PadTemplate::new(name, direction, gst::PadPresence::Always, &caps).ok()
-                })
-                .collect()
+            crate::shared::mono_f32_passthrough_templates(super::mel::SAMPLE_RATE as u32)
         });
         TEMPLATES.as_ref()
     }

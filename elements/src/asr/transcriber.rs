@@ -18,23 +18,8 @@ use std::ops::Range;
 use std::path::Path;
 use std::time::Instant;
 
-/// How the models run.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Options {
-    /// CPU threads per model (0: ONNX Runtime's choice, one per core).
-    pub threads: usize,
-    /// Try CUDA first (falling back to the CPU, with the reason logged).
-    pub try_cuda: bool,
-}
-
-impl Default for Options {
-    fn default() -> Options {
-        Options {
-            threads: 0,
-            try_cuda: true,
-        }
-    }
-}
+/// How the models run (by default: the runtime's threads, CUDA when it loads).
+pub use crate::onnx::RunOptions as Options;
 
 /// Where the time went, in seconds.
 #[derive(Debug, Clone, Copy, Default, PartialEq)]

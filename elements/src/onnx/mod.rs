@@ -10,7 +10,7 @@ pub mod model;
 pub mod probe;
 pub mod runtime;
 
-pub use model::{DType, Model, Provider, TensorSpec};
+pub use model::{DType, Model, Provider, RunOptions, TensorSpec};
 pub use probe::{providers, Probe};
 pub use runtime::Runtime;
 use std::path::PathBuf;

@@ -151,6 +151,24 @@ impl Value {
     }
 }
 
+/// How a model's session runs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RunOptions {
+    /// CPU threads (0: ONNX Runtime's choice, one per core).
+    pub threads: usize,
+    /// Try CUDA first (falling back to the CPU, with the reason logged).
+    pub try_cuda: bool,
+}
+
+impl Default for RunOptions {
+    fn default() -> RunOptions {
+        RunOptions {
+            threads: 0,
+            try_cuda: true,
+        }
+    }
+}
+
 pub struct Model {
     /// How messages name it (its registry id, or its file).
     name: String,

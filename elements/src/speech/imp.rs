@@ -8,6 +8,7 @@
 use super::espeak;
 use super::{Delivery, Piper, TimedWord};
 use crate::onnx::runtime;
+use crate::shared::lock;
 use gst::glib;
 use gst::prelude::*;
 use gst::subclass::prelude::*;
@@ -15,7 +16,7 @@ use gst_base::prelude::*;
 use gst_base::subclass::base_src::CreateSuccess;
 use gst_base::subclass::prelude::*;
 use std::path::{Path, PathBuf};
-use std::sync::{LazyLock, Mutex, MutexGuard};
+use std::sync::{LazyLock, Mutex};
 use std::time::Instant;
 
 static CAT: LazyLock<gst::DebugCategory> = LazyLock::new(|| {
@@ -109,12 +110,6 @@ pub struct Speech {
     state: Mutex<Option<State>>,
 }
 
-/// A poisoned lock only means another thread panicked mid-update; the data is still usable
-/// and a panic here would take the pipeline down with it.
-fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
-    mutex.lock().unwrap_or_else(|e| e.into_inner())
-}
-
 /// The stream time of sample `n`.
 fn sample_time(n: usize, rate: u32) -> gst::ClockTime {
     let nanos = n as u128 * 1_000_000_000 / u128::from(rate.max(1));
@@ -140,10 +135,7 @@ fn folder_name(dir: &Path) -> String {
 
 impl Speech {
     fn post(&self, structure: gst::Structure) {
-        let message = gst::message::Element::builder(structure)
-            .src(&*self.obj())
-            .build();
-        let _ = self.obj().post_message(message);
+        crate::shared::post(self.obj().upcast_ref(), structure);
     }
 
     /// `text` spoken by the Piper voice in `dir`, loading it unless it is the one held.

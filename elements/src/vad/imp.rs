@@ -1,10 +1,11 @@
 use super::{Params, Region, Silero, Tracker, MODEL_FILE, SAMPLE_RATE, WINDOW};
+use crate::shared::lock;
 use gst::glib;
 use gst::prelude::*;
 use gst::subclass::prelude::*;
 use gst_base::subclass::prelude::*;
 use std::path::PathBuf;
-use std::sync::{LazyLock, Mutex, MutexGuard};
+use std::sync::{LazyLock, Mutex};
 
 static CAT: LazyLock<gst::DebugCategory> = LazyLock::new(|| {
     gst::DebugCategory::new(
@@ -135,18 +136,9 @@ pub struct Vad {
     state: Mutex<Option<State>>,
 }
 
-/// A poisoned lock only means another thread panicked mid-update; the data is still usable
-/// and a panic here would take the pipeline down with it.
-fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
-    mutex.lock().unwrap_or_else(|e| e.into_inner())
-}
-
 impl Vad {
     fn post(&self, structure: gst::Structure) {
-        let message = gst::message::Element::builder(structure)
-            .src(&*self.obj())
-            .build();
-        let _ = self.obj().post_message(message);
+        crate::shared::post(self.obj().upcast_ref(), structure);
     }
 
     fn post_regions(&self, regions: &[Region], origin: f64) {
@@ -317,24 +309,8 @@ impl ElementImpl for Vad {
     }
 
     fn pad_templates() -> &'static [gst::PadTemplate] {
-        static TEMPLATES: LazyLock<Vec<gst::PadTemplate>> = LazyLock::new(|| {
-            let caps = gst_audio::AudioCapsBuilder::new_interleaved()
-                .format(gst_audio::AudioFormat::F32le)
-                .rate(SAMPLE_RATE as i32)
-                .channels(1)
-                .build();
-            [gst::PadDirection::Src, gst::PadDirection::Sink]
-                .into_iter()
-                .filter_map(|direction| {
-                    let name = if direction == gst::PadDirection::Src {
-                        "src"
-                    } else {
-                        "sink"
-                    };
-                    gst::PadTemplate::new(name, direction, gst::PadPresence::Always, &caps).ok()
-                })
-                .collect()
-        });
+        static TEMPLATES: LazyLock<Vec<gst::PadTemplate>> =
+            LazyLock::new(|| crate::shared::mono_f32_passthrough_templates(SAMPLE_RATE));
         TEMPLATES.as_ref()
     }
 }

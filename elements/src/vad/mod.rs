@@ -41,7 +41,7 @@ pub mod silero;
 
 pub use regions::{regions, Params, Region, Tracker};
 pub use resample::resample;
-pub use silero::{Options, Silero, MODEL_FILE, SAMPLE_RATE, WINDOW};
+pub use silero::{Options, Silero, MODEL_FILE, SAMPLE_RATE, SINGLE_THREAD, WINDOW};
 
 /// What went wrong loading or running the VAD model.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]

@@ -21,24 +21,14 @@ const STATE: usize = 2 * 128;
 pub const MODEL_FILE: &str = "model.onnx";
 
 /// How the model runs.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Options {
-    /// CPU threads (0: ONNX Runtime's choice, one per core).
-    pub threads: usize,
-    /// Try CUDA first (falling back to the CPU, with the reason logged).
-    pub try_cuda: bool,
-}
+pub use crate::onnx::RunOptions as Options;
 
-impl Default for Options {
-    /// One CPU thread: each window is a few thousand multiply-adds, less than what it costs to
-    /// hand work to more threads or to a GPU and back.
-    fn default() -> Options {
-        Options {
-            threads: 1,
-            try_cuda: false,
-        }
-    }
-}
+/// One CPU thread: each window is a few thousand multiply-adds, less than what it costs to
+/// hand work to more threads or to a GPU and back.
+pub const SINGLE_THREAD: Options = Options {
+    threads: 1,
+    try_cuda: false,
+};
 
 /// A loaded Silero VAD model and the state of the stream it is reading.
 pub struct Silero {
@@ -64,10 +54,10 @@ fn spec(name: &str, dtype: DType, shape: &[i64]) -> TensorSpec {
 }
 
 impl Silero {
-    /// Opens `path`, a `.onnx` file or a folder holding `model.onnx`, with the default
-    /// [`Options`].
+    /// Opens `path`, a `.onnx` file or a folder holding `model.onnx`, on one CPU thread
+    /// ([`SINGLE_THREAD`]).
     pub fn open(path: &Path) -> Result<Silero, VadError> {
-        Silero::open_with(path, Options::default())
+        Silero::open_with(path, SINGLE_THREAD)
     }
 
     pub fn open_with(path: &Path, options: Options) -> Result<Silero, VadError> {

@@ -2,6 +2,7 @@
 //! there, and one start of GStreamer, the plugin and the ONNX runtime per test binary.
 #![allow(dead_code)]
 
+use gst::prelude::*;
 use gstreel::onnx::runtime;
 use std::path::{Path, PathBuf};
 use std::sync::{Mutex, MutexGuard, Once};
@@ -54,4 +55,32 @@ pub fn init() {
         });
         runtime::init(explicit.as_deref()).expect("the ONNX runtime loads");
     });
+}
+
+/// Plays a `gst-launch` line to EOS; returns every element message's structure in order, and
+/// the error that ended it instead (or a timeout after `seconds`).
+pub fn play(description: &str, seconds: u64) -> (Vec<gst::Structure>, Option<String>) {
+    let pipeline = gst::parse::launch(description).expect("the pipeline parses");
+    let bus = pipeline.bus().expect("a bus");
+    let _ = pipeline.set_state(gst::State::Playing);
+    let mut structures = Vec::new();
+    let mut error = Some(format!("no EOS within {seconds} s"));
+    while let Some(message) = bus.timed_pop(gst::ClockTime::from_seconds(seconds)) {
+        match message.view() {
+            gst::MessageView::Eos(_) => {
+                error = None;
+                break;
+            }
+            gst::MessageView::Error(err) => {
+                error = Some(format!("{} ({:?})", err.error(), err.debug()));
+                break;
+            }
+            gst::MessageView::Element(element) => {
+                structures.extend(element.structure().map(|s| s.to_owned()))
+            }
+            _ => {}
+        }
+    }
+    let _ = pipeline.set_state(gst::State::Null);
+    (structures, error)
 }

@@ -1,0 +1,39 @@
+//! Small pieces every reel element uses the same way.
+
+use gst::prelude::*;
+use std::sync::{Mutex, MutexGuard};
+
+/// A poisoned lock only means another thread panicked mid-update; the data is still usable
+/// and a panic here would take the pipeline down with it.
+pub fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
+    mutex.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+/// Posts `structure` on the bus as an element message from `element`. A pipeline without a
+/// bus has nobody to tell, so a failed post is not an error.
+pub fn post(element: &gst::Element, structure: gst::Structure) {
+    let message = gst::message::Element::builder(structure)
+        .src(element)
+        .build();
+    let _ = element.post_message(message);
+}
+
+/// `src` and `sink` templates, always present, for mono 32-bit float audio at `rate`: the
+/// analysers that pass audio through untouched (`reelasr`, `reelvad`).
+pub fn mono_f32_passthrough_templates(rate: u32) -> Vec<gst::PadTemplate> {
+    let caps = gst_audio::AudioCapsBuilder::new_interleaved()
+        .format(gst_audio::AudioFormat::F32le)
+        .rate(rate as i32)
+        .channels(1)
+        .build();
+    [
+        ("src", gst::PadDirection::Src),
+        ("sink", gst::PadDirection::Sink),
+    ]
+    .into_iter()
+    // Valid fixed caps always make a template.
+    .filter_map(|(name, direction)| {
+        gst::PadTemplate::new(name, direction, gst::PadPresence::Always, &caps).ok()
+    })
+    .collect()
+}
