@@ -29,6 +29,8 @@ pub enum DaemonError {
     Config(#[from] config::ConfigError),
     #[error(transparent)]
     Engine(#[from] crate::jobs::EngineError),
+    #[error(transparent)]
+    Inbox(#[from] crate::watch::WatchError),
     #[error("cannot take {name} on the {bus} bus: {reason}")]
     Bus {
         name: &'static str,
@@ -68,6 +70,7 @@ pub async fn run(options: Options, stop: impl Future<Output = ()>) -> Result<(),
     let config::Loaded {
         settings,
         models,
+        inbox,
         files,
     } = config::load(options.config.as_deref(), &options.state_dir)?;
     log_config(&settings, &files);
@@ -78,7 +81,27 @@ pub async fn run(options: Options, stop: impl Future<Output = ()>) -> Result<(),
     let engine = tokio::task::spawn_blocking(move || Engine::open(&state_dir, settings))
         .await
         .map_err(|e| DaemonError::Io(e.to_string()))??;
-    let conn = publish::serve(options.bus, &engine)
+    // The inbox opens before the bus name is taken, so a folder another watcher holds stops
+    // the start with its reason instead of a half-working daemon.
+    let inbox = match inbox {
+        Some(settings) => Some(
+            tokio::task::spawn_blocking(move || crate::watch::intake::Inbox::open(settings))
+                .await
+                .map_err(|e| DaemonError::Io(e.to_string()))??,
+        ),
+        None => None,
+    };
+    let (inbox_status, inbox_watch) = tokio::sync::watch::channel(crate::watch::service::Status {
+        folder: inbox
+            .as_ref()
+            .map(|i| i.layout.root.clone())
+            .unwrap_or_default(),
+        counts: inbox
+            .as_ref()
+            .and_then(|i| i.counts().ok())
+            .unwrap_or_default(),
+    });
+    let conn = publish::serve(options.bus, &engine, inbox_watch.clone())
         .await
         .map_err(|e| DaemonError::Bus {
             name: crate::bus::NAME,
@@ -101,7 +124,21 @@ pub async fn run(options: Options, stop: impl Future<Output = ()>) -> Result<(),
         let shutdown = shutdown();
         async move { engine.run(shutdown).await }
     });
-    let publisher = tokio::spawn(publish::run(conn.clone(), engine.clone(), shutdown()));
+    let publisher = tokio::spawn(publish::run(
+        conn.clone(),
+        engine.clone(),
+        inbox_watch,
+        shutdown(),
+    ));
+    let watcher = inbox.map(|inbox| {
+        tracing::info!(folder = %inbox.layout.root.display(), "watching the inbox");
+        tokio::spawn(crate::watch::service::run(
+            engine.clone(),
+            inbox,
+            inbox_status,
+            shutdown(),
+        ))
+    });
     let notifier = std::sync::Arc::new(notifier);
     let supervisor = tokio::spawn({
         let engine = engine.clone();
@@ -143,6 +180,9 @@ pub async fn run(options: Options, stop: impl Future<Output = ()>) -> Result<(),
     let _ = runner.await;
     let _ = supervisor.await;
     let _ = publisher.await;
+    if let Some(watcher) = watcher {
+        let _ = watcher.await;
+    }
     drop(conn);
     engine
         .store()

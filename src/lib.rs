@@ -13,3 +13,5 @@ pub mod project;
 pub mod render;
 pub mod script;
 pub mod store;
+pub mod tui;
+pub mod watch;

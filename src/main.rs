@@ -118,6 +118,24 @@ struct RenderArgs {
     quiet: bool,
 }
 
+#[derive(clap::Args)]
+struct WatchArgs {
+    /// The folder to watch (created with processing/, outbox/ and failed/ inside).
+    dir: PathBuf,
+    /// Seconds between full rescans, for changes the kernel did not report.
+    #[arg(long, value_name = "SECONDS", default_value_t = 10.0)]
+    rescan: f64,
+    /// Seconds a file must go unchanged before it is taken.
+    #[arg(long, value_name = "SECONDS", default_value_t = 2.0)]
+    settle: f64,
+    /// Render a file again even when one with the same content was rendered before.
+    #[arg(long)]
+    render_duplicates: bool,
+    /// No progress bars.
+    #[arg(short, long)]
+    quiet: bool,
+}
+
 #[derive(Subcommand)]
 enum Command {
     /// Render a script, screenplay, outline, ad brief or edit spec to video files.
@@ -157,6 +175,11 @@ enum Command {
     Projects,
     /// The daemon's version, uptime, workers and job counts.
     Health,
+    /// Watch a folder and render every script, brief or edit spec dropped into it, in this
+    /// process (no daemon): results in DIR/outbox/<name>/, failures in DIR/failed/.
+    Watch(WatchArgs),
+    /// A live console for the daemon's jobs: watch, cancel, retry, reprioritise, submit.
+    Tui,
     /// The ONNX models reel uses for speech, recognition and voice activity.
     Models {
         #[command(subcommand)]
@@ -167,7 +190,7 @@ enum Command {
 fn main() -> ExitCode {
     limit_heap_growth();
     let cli = Cli::parse();
-    init_logging(matches!(cli.command, Command::Daemon { .. }));
+    init_logging(&cli.command);
     match run(cli) {
         Ok(code) => code,
         Err(err) => {
@@ -179,10 +202,32 @@ fn main() -> ExitCode {
 
 /// Logs go to stderr, filtered by `REEL_LOG` (default: warnings; the daemon also logs info).
 /// Under systemd (`JOURNAL_STREAM` set) lines carry no time or colour: journald adds its own.
-fn init_logging(daemon: bool) {
-    let default = if daemon { "info" } else { "warn" };
+fn init_logging(command: &Command) {
+    let default = match command {
+        Command::Daemon { .. } => "info",
+        _ => "warn",
+    };
     let filter =
         tracing_subscriber::EnvFilter::try_from_env("REEL_LOG").unwrap_or_else(|_| default.into());
+    if matches!(command, Command::Tui) {
+        // The console owns the terminal: its log goes to a file.
+        let path = daemon::default_state_dir().join("tui.log");
+        let file = path.parent().map(std::fs::create_dir_all).and_then(|_| {
+            std::fs::OpenOptions::new()
+                .create(true)
+                .append(true)
+                .open(&path)
+                .ok()
+        });
+        if let Some(file) = file {
+            tracing_subscriber::fmt()
+                .with_env_filter(filter)
+                .with_writer(std::sync::Mutex::new(file))
+                .with_ansi(false)
+                .init();
+        }
+        return;
+    }
     // Colour only on a terminal: files and journald get plain text.
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
@@ -262,6 +307,8 @@ fn run(cli: Cli) -> Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Projects => ok(Ok(runtime()?.block_on(cli::list_projects(bus))?)),
+        Command::Watch(args) => ok(watch_command(args)),
+        Command::Tui => ok(reel::tui::run(bus)),
         Command::Health => ok(Ok(runtime()?.block_on(cli::health(bus))?)),
         Command::Models { command } => {
             let registry = Registry::locate();
@@ -334,6 +381,56 @@ fn exit(success: bool) -> ExitCode {
     } else {
         ExitCode::FAILURE
     }
+}
+
+fn watch_command(args: WatchArgs) -> Result<()> {
+    let seconds = |flag: &str, s: f64| {
+        if s.is_finite() && s > 0.0 {
+            Ok(std::time::Duration::from_secs_f64(s))
+        } else {
+            Err(anyhow::anyhow!(
+                "--{flag} {s}: give a positive number of seconds"
+            ))
+        }
+    };
+    let mut settings = reel::watch::Settings::new(args.dir);
+    settings.rescan = seconds("rescan", args.rescan)?;
+    settings.settle = seconds("settle", args.settle)?;
+    if args.render_duplicates {
+        settings.duplicates = reel::watch::Duplicates::Render;
+    }
+    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    for signal in [libc::SIGINT, libc::SIGTERM] {
+        // A file being rendered finishes its step; the next start picks up the rest.
+        signal_hook_flag(signal, &stop)?;
+    }
+    reel::watch::foreground::run(settings, stop, args.quiet)?;
+    Ok(())
+}
+
+/// Sets `flag` when `signal` arrives.
+fn signal_hook_flag(
+    signal: i32,
+    flag: &std::sync::Arc<std::sync::atomic::AtomicBool>,
+) -> Result<()> {
+    static FLAG: std::sync::OnceLock<std::sync::Arc<std::sync::atomic::AtomicBool>> =
+        std::sync::OnceLock::new();
+    let _ = FLAG.set(flag.clone());
+    extern "C" fn on_signal(_: i32) {
+        if let Some(flag) = FLAG.get() {
+            if flag.swap(true, std::sync::atomic::Ordering::SeqCst) {
+                // A second signal: stop now; the ledger resumes the file on the next start.
+                // SAFETY: _exit is async-signal-safe.
+                unsafe { libc::_exit(130) };
+            }
+        }
+    }
+    // SAFETY: the handler only stores to an atomic, which is async-signal-safe.
+    let previous = unsafe { libc::signal(signal, on_signal as *const () as libc::sighandler_t) };
+    if previous == libc::SIG_ERR {
+        anyhow::bail!("cannot handle signal {signal}");
+    }
+    Ok(())
 }
 
 fn parse_command(input: &std::path::Path, json: bool, narrate_action: bool) -> Result<()> {

@@ -51,6 +51,7 @@ pub fn watched(job: &Job) -> Vec<(&'static str, OwnedValue)> {
         ),
         ("Outputs", owned(Value::from(outputs(job)))),
         ("Attempts", owned(Value::from(job.attempts))),
+        ("Priority", owned(Value::from(job.options.priority))),
         ("StartedAt", owned(Value::from(micros(job.started_ms)))),
         ("FinishedAt", owned(Value::from(micros(job.finished_ms)))),
         ("Stages", owned(Value::from(stages(job)))),
@@ -99,6 +100,12 @@ impl JobObject {
         blocking(move || engine.retry(id)).await
     }
 
+    /// Higher runs first; a queued job moves in the queue at once.
+    async fn set_priority(&self, priority: i32) -> Result<(), Error> {
+        let (engine, id) = (self.engine.clone(), self.id);
+        blocking(move || engine.set_priority(id, priority)).await
+    }
+
     #[zbus(property)]
     fn id(&self) -> String {
         self.id.to_string()
@@ -112,6 +119,12 @@ impl JobObject {
     #[zbus(property)]
     fn input(&self) -> zbus::fdo::Result<String> {
         Ok(self.job()?.input.to_string_lossy().into_owned())
+    }
+
+    /// The inbox file the job came from; empty for jobs submitted otherwise.
+    #[zbus(property)]
+    fn source(&self) -> zbus::fdo::Result<String> {
+        Ok(self.job()?.options.source.unwrap_or_default())
     }
 
     #[zbus(property)]

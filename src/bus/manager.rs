@@ -16,6 +16,8 @@ use zbus::zvariant::{OwnedObjectPath, OwnedValue, Value};
 #[derive(Clone)]
 pub struct Manager {
     pub engine: Engine,
+    /// The watched folder and its counts, as the inbox service last told them.
+    pub inbox: tokio::sync::watch::Receiver<crate::watch::service::Status>,
 }
 
 pub const INTERFACE: &str = "org.reel.Reel1.Manager";
@@ -282,6 +284,18 @@ impl Manager {
         self.engine.counts().queued as u32
     }
 
+    /// The watched folder; empty when the daemon watches none.
+    #[zbus(property)]
+    fn inbox(&self) -> String {
+        self.inbox.borrow().folder.to_string_lossy().into_owned()
+    }
+
+    /// seen, processing, done and failed: how many files the inbox took and where they are.
+    #[zbus(property)]
+    fn inbox_counts(&self) -> HashMap<String, u32> {
+        inbox_counts(&self.inbox.borrow().counts)
+    }
+
     /// A job reached done, failed or cancelled.
     #[zbus(signal)]
     pub async fn job_finished(
@@ -289,6 +303,15 @@ impl Manager {
         job: OwnedObjectPath,
         state: &str,
     ) -> zbus::Result<()>;
+}
+
+pub fn inbox_counts(counts: &crate::watch::Counts) -> HashMap<String, u32> {
+    HashMap::from([
+        ("seen".to_string(), counts.seen),
+        ("processing".to_string(), counts.processing),
+        ("done".to_string(), counts.done),
+        ("failed".to_string(), counts.failed),
+    ])
 }
 
 /// Registry work (files, hashing, pip) off the async threads.

@@ -44,6 +44,21 @@ pub trait Manager {
     #[zbus(property)]
     fn version(&self) -> zbus::Result<String>;
 
+    #[zbus(property)]
+    fn workers(&self) -> zbus::Result<u32>;
+
+    #[zbus(property)]
+    fn running_jobs(&self) -> zbus::Result<u32>;
+
+    #[zbus(property)]
+    fn queued_jobs(&self) -> zbus::Result<u32>;
+
+    #[zbus(property)]
+    fn inbox(&self) -> zbus::Result<String>;
+
+    #[zbus(property)]
+    fn inbox_counts(&self) -> zbus::Result<HashMap<String, u32>>;
+
     #[zbus(signal)]
     fn job_finished(&self, job: OwnedObjectPath, state: String) -> zbus::Result<()>;
 }
@@ -53,6 +68,17 @@ pub trait Job {
     fn cancel(&self) -> zbus::Result<()>;
 
     fn retry(&self) -> zbus::Result<()>;
+
+    fn set_priority(&self, priority: i32) -> zbus::Result<()>;
+
+    #[zbus(property)]
+    fn source(&self) -> zbus::Result<String>;
+
+    #[zbus(property)]
+    fn priority(&self) -> zbus::Result<i32>;
+
+    #[zbus(property)]
+    fn stage_progress(&self) -> zbus::Result<f64>;
 
     #[zbus(property)]
     fn id(&self) -> zbus::Result<String>;

@@ -8,6 +8,7 @@ use super::project::ProjectObject;
 use super::{job_path, project_path, Bus, NAME, PATH};
 use crate::jobs::{Engine, Event};
 use crate::store::Id;
+use crate::watch::service::Status;
 use std::borrow::Cow;
 use std::collections::HashMap;
 use tokio::sync::broadcast::error::RecvError;
@@ -19,12 +20,17 @@ use zbus::Connection;
 
 /// Connects to `bus`, serves the Manager and ObjectManager at `/org/reel/Reel1` and takes the
 /// name `org.reel.Reel1` (failing if another daemon has it).
-pub async fn serve(bus: Bus, engine: &Engine) -> zbus::Result<Connection> {
+pub async fn serve(
+    bus: Bus,
+    engine: &Engine,
+    inbox: tokio::sync::watch::Receiver<Status>,
+) -> zbus::Result<Connection> {
     bus.builder()?
         .serve_at(
             PATH,
             Manager {
                 engine: engine.clone(),
+                inbox,
             },
         )?
         .serve_at(PATH, zbus::fdo::ObjectManager)?
@@ -37,6 +43,7 @@ pub async fn serve(bus: Bus, engine: &Engine) -> zbus::Result<Connection> {
 pub async fn run(
     conn: Connection,
     engine: Engine,
+    mut inbox: tokio::sync::watch::Receiver<Status>,
     shutdown: impl std::future::Future<Output = ()>,
 ) {
     let mut events = engine.subscribe();
@@ -52,9 +59,17 @@ pub async fn run(
         let event = tokio::select! {
             _ = &mut shutdown => return,
             event = events.recv() => event,
+            changed = inbox.changed() => {
+                if changed.is_ok() {
+                    let counts = inbox.borrow_and_update().counts;
+                    publisher.inbox(counts).await;
+                }
+                continue;
+            }
         };
         let result = match event {
             Ok(Event::JobAdded(id) | Event::JobChanged(id)) => publisher.job(id).await,
+            Ok(Event::JobRemoved(id)) => publisher.remove_job(id).await,
             Ok(Event::ProjectAdded(id)) => publisher.project(id).await,
             // Too many events at once: catch up from the engine's current state.
             Err(RecvError::Lagged(_)) => {
@@ -146,6 +161,31 @@ impl Publisher {
         }
         self.published.insert(id, now);
         Ok(())
+    }
+
+    /// Takes a forgotten job's object off the bus (the ObjectManager announces it).
+    async fn remove_job(&mut self, id: Id) -> zbus::Result<()> {
+        self.published.remove(&id);
+        self.conn
+            .object_server()
+            .remove::<JobObject, _>(job_path(id))
+            .await
+            .map(|_| ())
+    }
+
+    async fn inbox(&self, counts: crate::watch::Counts) {
+        let Ok(emitter) = SignalEmitter::new(&self.conn, PATH) else {
+            return;
+        };
+        let value = Value::from(manager::inbox_counts(&counts));
+        let changed = HashMap::from([("InboxCounts", value)]);
+        let _ = Properties::properties_changed(
+            &emitter,
+            InterfaceName::from_static_str_unchecked(manager::INTERFACE),
+            changed,
+            Cow::Borrowed(&[]),
+        )
+        .await;
     }
 
     /// RunningJobs, QueuedJobs and Workers on the Manager, when they changed.

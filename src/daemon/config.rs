@@ -24,6 +24,18 @@ pub struct File {
     pub onnxruntime: Option<PathBuf>,
     /// Where models are installed (default `<state>/models` under systemd).
     pub models_dir: Option<PathBuf>,
+    /// Seconds after which finished jobs are forgotten (default 30 days; 0 keeps them).
+    pub forget_jobs_after_s: Option<f64>,
+    /// The watched folder (default `<state>/inbox`; `""` watches none).
+    pub inbox: Option<PathBuf>,
+    /// Seconds between full rescans of the inbox (default 10).
+    pub inbox_rescan_s: Option<f64>,
+    /// Seconds a file must hold still before it is taken (default 2).
+    pub inbox_settle_s: Option<f64>,
+    /// Larger inbox files are refused (default 16 MiB).
+    pub inbox_max_bytes: Option<u64>,
+    /// `report` (default) or `render` for a file with the content of one already taken.
+    pub inbox_duplicates: Option<String>,
 }
 
 /// Paths for the model runtime: read at start only, since ONNX Runtime stays loaded for the
@@ -39,6 +51,8 @@ pub struct ModelPaths {
 pub struct Loaded {
     pub settings: Settings,
     pub models: ModelPaths,
+    /// The watched folder, when there is one.
+    pub inbox: Option<crate::watch::Settings>,
     /// The files read, in order.
     pub files: Vec<PathBuf>,
 }
@@ -60,6 +74,12 @@ impl File {
             profiles: over.profiles.or(self.profiles),
             onnxruntime: over.onnxruntime.or(self.onnxruntime),
             models_dir: over.models_dir.or(self.models_dir),
+            forget_jobs_after_s: over.forget_jobs_after_s.or(self.forget_jobs_after_s),
+            inbox: over.inbox.or(self.inbox),
+            inbox_rescan_s: over.inbox_rescan_s.or(self.inbox_rescan_s),
+            inbox_settle_s: over.inbox_settle_s.or(self.inbox_settle_s),
+            inbox_max_bytes: over.inbox_max_bytes.or(self.inbox_max_bytes),
+            inbox_duplicates: over.inbox_duplicates.or(self.inbox_duplicates),
         }
     }
 }
@@ -98,10 +118,12 @@ pub fn load(explicit: Option<&Path>, state_dir: &Path) -> Result<Loaded, ConfigE
         .last()
         .cloned()
         .unwrap_or_else(|| PathBuf::from("(defaults)"));
+    let inbox = check_inbox(&merged, state_dir, &path)?;
     let (settings, models) = check(merged, state_dir, &path)?;
     Ok(Loaded {
         settings,
         models,
+        inbox,
         files,
     })
 }
@@ -164,17 +186,73 @@ fn check(file: File, state_dir: &Path, path: &Path) -> Result<(Settings, ModelPa
             library.display()
         )));
     }
+    let forget = file.forget_jobs_after_s.unwrap_or(30.0 * 24.0 * 3600.0);
+    if !(forget.is_finite() && forget >= 0.0) {
+        return Err(invalid(format!(
+            "forget_jobs_after_s = {forget}: give seconds (0 keeps jobs forever)"
+        )));
+    }
     let settings = Settings {
         workers,
         stall_timeout: Duration::from_secs_f64(stall),
         outbox,
         profiles,
+        forget_after: (forget > 0.0).then(|| Duration::from_secs_f64(forget)),
     };
     let models = ModelPaths {
         onnxruntime: file.onnxruntime,
         models_dir: file.models_dir,
     };
     Ok((settings, models))
+}
+
+/// The inbox keys, checked: an absolute folder, positive times, a known duplicates policy.
+fn check_inbox(
+    file: &File,
+    state_dir: &Path,
+    path: &Path,
+) -> Result<Option<crate::watch::Settings>, ConfigError> {
+    let invalid = |message: String| ConfigError::Invalid {
+        path: path.to_path_buf(),
+        message,
+    };
+    let folder = file
+        .inbox
+        .clone()
+        .unwrap_or_else(|| state_dir.join("inbox"));
+    if folder.as_os_str().is_empty() {
+        return Ok(None);
+    }
+    if !folder.is_absolute() {
+        return Err(invalid(format!(
+            "inbox = {}: give an absolute path (or \"\" for no inbox)",
+            folder.display()
+        )));
+    }
+    let mut settings = crate::watch::Settings::new(folder);
+    let seconds = |key: &str, value: Option<f64>, default: Duration| match value {
+        None => Ok(default),
+        Some(s) if s.is_finite() && s > 0.0 => Ok(Duration::from_secs_f64(s)),
+        Some(s) => Err(invalid(format!(
+            "{key} = {s}: give a positive number of seconds"
+        ))),
+    };
+    settings.rescan = seconds("inbox_rescan_s", file.inbox_rescan_s, settings.rescan)?;
+    settings.settle = seconds("inbox_settle_s", file.inbox_settle_s, settings.settle)?;
+    if let Some(bytes) = file.inbox_max_bytes {
+        if bytes == 0 {
+            return Err(invalid("inbox_max_bytes = 0: give a size in bytes".into()));
+        }
+        settings.max_bytes = bytes;
+    }
+    if let Some(text) = &file.inbox_duplicates {
+        settings.duplicates = crate::watch::Duplicates::parse(text).ok_or_else(|| {
+            invalid(format!(
+                "inbox_duplicates = \"{text}\": give \"report\" or \"render\""
+            ))
+        })?;
+    }
+    Ok(Some(settings))
 }
 
 #[cfg(test)]
@@ -227,6 +305,30 @@ mod tests {
     }
 
     #[test]
+    fn bad_inbox_values_are_refused_and_an_empty_folder_means_none() {
+        for text in [
+            "inbox = \"rel\"",
+            "inbox_rescan_s = 0.0",
+            "inbox_settle_s = -2.0",
+            "inbox_max_bytes = 0",
+            "inbox_duplicates = \"maybe\"",
+        ] {
+            let file = parse(text, Path::new("c")).unwrap();
+            assert!(
+                check_inbox(&file, Path::new("/s"), Path::new("c")).is_err(),
+                "{text}"
+            );
+        }
+        let off = parse("inbox = \"\"", Path::new("c")).unwrap();
+        assert_eq!(
+            check_inbox(&off, Path::new("/s"), Path::new("c")).unwrap(),
+            None
+        );
+        let default = check_inbox(&File::default(), Path::new("/s"), Path::new("c")).unwrap();
+        assert_eq!(default.unwrap().folder, PathBuf::from("/s/inbox"));
+    }
+
+    #[test]
     fn bad_values_are_refused() {
         for text in [
             "workers = 0",
@@ -236,6 +338,7 @@ mod tests {
             "models_dir = \"models\"",
             "onnxruntime = \"libonnxruntime.so\"",
             "onnxruntime = \"/nowhere/libonnxruntime.so\"",
+            "forget_jobs_after_s = -1.0",
         ] {
             let file = parse(text, Path::new("c")).unwrap();
             assert!(

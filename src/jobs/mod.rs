@@ -25,6 +25,8 @@ pub struct Settings {
     pub outbox: PathBuf,
     /// Profiles for jobs that name none.
     pub profiles: Vec<String>,
+    /// Finished jobs older than this are forgotten (their files stay); `None` keeps them.
+    pub forget_after: Option<Duration>,
 }
 
 impl Settings {

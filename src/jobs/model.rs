@@ -138,6 +138,8 @@ pub struct JobOptions {
     /// Ad brief version (0 = the first, under the plain name).
     pub variation: u32,
     pub speech_rate: crate::project::SpeechRate,
+    /// The inbox file the job came from (its name as dropped), for jobs the watcher made.
+    pub source: Option<String>,
 }
 
 impl JobOptions {

@@ -193,6 +193,49 @@ impl Store {
         Ok(())
     }
 
+    /// Removes finished jobs' records: the job, its project link and the asset records it
+    /// made (the files stay). One transaction over the three trees, then a flush.
+    pub fn forget_jobs(&self, jobs: &[Job]) -> Result<(), StoreError> {
+        if jobs.is_empty() {
+            return Ok(());
+        }
+        let ids: std::collections::HashSet<Id> = jobs.iter().map(|j| j.id).collect();
+        let mut assets = Vec::new();
+        for entry in self.assets.iter() {
+            let (key, value) = entry?;
+            let (job, artifact) = decode::<AssetRecord>("asset", &value)?.into_artifact();
+            if ids.contains(&job) {
+                assets.push((key.to_vec(), joined(&hex_to_bytes(&artifact.sha256), &key)));
+            }
+        }
+        let keys: Vec<([u8; 16], Option<Vec<u8>>)> = jobs
+            .iter()
+            .map(|j| (j.id.key(), j.project.map(|p| joined(&p.key(), &j.id.key()))))
+            .collect();
+        (
+            &self.jobs,
+            &self.project_jobs,
+            &self.assets,
+            &self.assets_by_hash,
+        )
+            .transaction(|(jobs, project_jobs, assets_tree, by_hash)| {
+                for (key, link) in &keys {
+                    jobs.remove(&key[..])?;
+                    if let Some(link) = link {
+                        project_jobs.remove(link.as_slice())?;
+                    }
+                }
+                for (key, index) in &assets {
+                    assets_tree.remove(key.as_slice())?;
+                    by_hash.remove(index.as_slice())?;
+                }
+                Ok::<(), ConflictableTransactionError<()>>(())
+            })
+            .map_err(flatten)?;
+        self.db.flush()?;
+        Ok(())
+    }
+
     /// Every job, oldest first.
     pub fn jobs(&self) -> Result<Vec<Job>, StoreError> {
         self.jobs

@@ -28,6 +28,9 @@ pub struct JobV1 {
     /// Percent; absent in records from before it existed (normal pace).
     #[serde(default = "normal_rate")]
     speech_rate: u32,
+    /// The inbox file name; absent in records from before the inbox.
+    #[serde(default)]
+    source: Option<String>,
     state: JobState,
     stages: Vec<StageV1>,
     error: Option<String>,
@@ -91,6 +94,7 @@ impl From<&Job> for JobRecord {
             narrate_action: job.options.narrate_action,
             variation: job.options.variation,
             speech_rate: job.options.speech_rate.0,
+            source: job.options.source.clone(),
             state: job.state,
             stages: job
                 .stages
@@ -129,6 +133,7 @@ impl From<JobRecord> for Job {
                 narrate_action: r.narrate_action,
                 variation: r.variation,
                 speech_rate: crate::project::SpeechRate(r.speech_rate),
+                source: r.source,
             },
             state: r.state,
             stages: r

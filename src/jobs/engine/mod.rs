@@ -3,6 +3,7 @@
 //! `failed` or `cancelled`. Callers get a cheap `Clone` handle; changes go out as [`Event`]s.
 //! Running jobs is in [`worker`], watching them in [`supervisor`].
 
+mod retention;
 mod supervisor;
 mod worker;
 
@@ -24,6 +25,8 @@ use tokio::sync::{broadcast, Notify};
 pub enum Event {
     JobAdded(Id),
     JobChanged(Id),
+    /// A finished job aged out: its record and object are gone (its files stay).
+    JobRemoved(Id),
     ProjectAdded(Id),
 }
 
@@ -397,6 +400,36 @@ impl Engine {
         lock(&self.inner.queue).push(id, job.options.priority);
         self.emit(Event::JobChanged(id));
         self.inner.wake.notify_one();
+        Ok(())
+    }
+
+    /// Changes a job's priority; a queued job moves in the queue at once. A finished job's
+    /// priority is history and stays.
+    pub fn set_priority(&self, id: Id, priority: i32) -> Result<(), EngineError> {
+        // The running map, then the queue, as the dispatcher locks them, so the job cannot be
+        // handed to a worker between leaving the queue and coming back to it.
+        let running = lock(&self.inner.running);
+        let mut queue = lock(&self.inner.queue);
+        let job = {
+            let mut jobs = lock(&self.inner.jobs);
+            let job = jobs.get_mut(&id).ok_or(EngineError::UnknownJob(id))?;
+            if job.state.is_final() {
+                return Err(EngineError::WrongState {
+                    id,
+                    state: job.state,
+                    action: "set priority",
+                    needs: "queued or running",
+                });
+            }
+            if queue.remove(id, job.options.priority) {
+                queue.push(id, priority);
+            }
+            job.options.priority = priority;
+            job.clone()
+        };
+        drop((queue, running));
+        self.inner.store.put_job(&job)?;
+        self.emit(Event::JobChanged(id));
         Ok(())
     }
 

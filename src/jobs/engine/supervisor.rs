@@ -1,5 +1,5 @@
 //! The supervisor: fails stages that stopped making progress, gives up on stages that do not
-//! stop when asked, and proves each round to systemd's watchdog.
+//! stop when asked, forgets jobs past their retention, and proves each round to systemd's watchdog.
 
 use super::{lock, Engine, Stop};
 use crate::jobs::model::JobState;
@@ -25,6 +25,11 @@ impl Engine {
                 _ = tick.tick() => {}
             }
             self.check_running();
+            if let Some(age) = self.settings().forget_after {
+                if let Err(err) = self.forget_finished(age) {
+                    tracing::warn!(%err, "cannot forget old jobs");
+                }
+            }
             alive();
         }
     }

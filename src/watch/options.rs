@@ -1,0 +1,107 @@
+//! Options for inbox files: `inbox.toml` in the folder for all of them, and a sidecar
+//! `<name>.reel.toml` for one, whose keys win. Keys are the D-Bus option names; an unknown
+//! key or a bad value fails the file, naming the options file and line.
+
+use crate::jobs::model::JobOptions;
+use crate::project::SpeechRate;
+use serde::Deserialize;
+use std::path::Path;
+
+#[derive(Debug, Default, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct FileOptions {
+    pub profiles: Option<Vec<String>>,
+    pub speech_rate: Option<f64>,
+    pub priority: Option<i32>,
+    pub narrate_action: Option<bool>,
+    pub variation: Option<u32>,
+}
+
+impl FileOptions {
+    /// Reads `path` when it exists.
+    pub fn read(path: &Path) -> Result<Option<FileOptions>, String> {
+        let text = match std::fs::read_to_string(path) {
+            Ok(text) => text,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+            Err(e) => return Err(format!("{}: {e}", path.display())),
+        };
+        Self::parse(&text, path).map(Some)
+    }
+
+    pub fn parse(text: &str, path: &Path) -> Result<FileOptions, String> {
+        let options: FileOptions = toml::from_str(text).map_err(|e| {
+            let line = e
+                .span()
+                .map(|s| {
+                    format!(
+                        "{}:",
+                        text[..s.start.min(text.len())].matches('\n').count() + 1
+                    )
+                })
+                .unwrap_or_default();
+            format!("{}:{line} {}", path.display(), e.message())
+        })?;
+        if let Some(rate) = options.speech_rate {
+            SpeechRate::from_factor(rate)
+                .map_err(|e| format!("{}: speech-rate: {e}", path.display()))?;
+        }
+        Ok(options)
+    }
+
+    /// `over`'s keys win.
+    pub fn overlay(self, over: FileOptions) -> FileOptions {
+        FileOptions {
+            profiles: over.profiles.or(self.profiles),
+            speech_rate: over.speech_rate.or(self.speech_rate),
+            priority: over.priority.or(self.priority),
+            narrate_action: over.narrate_action.or(self.narrate_action),
+            variation: over.variation.or(self.variation),
+        }
+    }
+
+    /// The job options these ask for (checked already by [`FileOptions::parse`]).
+    pub fn job_options(&self) -> JobOptions {
+        JobOptions {
+            profiles: self.profiles.clone().unwrap_or_default(),
+            priority: self.priority.unwrap_or(0),
+            narrate_action: self.narrate_action.unwrap_or(false),
+            variation: self.variation.unwrap_or(0),
+            speech_rate: self
+                .speech_rate
+                .and_then(|r| SpeechRate::from_factor(r).ok())
+                .unwrap_or_default(),
+            ..JobOptions::default()
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sidecar_keys_win_and_unknown_keys_are_named_with_their_line() {
+        let folder = FileOptions::parse(
+            "profiles = [\"preview-480p\"]\npriority = 1\n",
+            Path::new("inbox.toml"),
+        )
+        .unwrap();
+        let sidecar = FileOptions::parse(
+            "priority = 5\nspeech-rate = 1.2\n",
+            Path::new("a.reel.toml"),
+        )
+        .unwrap();
+        let job = folder.overlay(sidecar).job_options();
+        assert_eq!(job.profiles, vec!["preview-480p"]);
+        assert_eq!(job.priority, 5);
+        assert_eq!(job.speech_rate, SpeechRate(120));
+        let err =
+            FileOptions::parse("priority = 1\nspeed = 2\n", Path::new("a.reel.toml")).unwrap_err();
+        assert!(
+            err.contains("a.reel.toml:2:") && err.contains("speed"),
+            "{err}"
+        );
+        let err = FileOptions::parse("speech-rate = 9.0\n", Path::new("b.reel.toml")).unwrap_err();
+        assert!(err.contains("speech-rate"), "{err}");
+    }
+}
