@@ -5,7 +5,7 @@ APT_PACKAGES := pkg-config libgstreamer1.0-dev libgstreamer-plugins-base1.0-dev 
 	gstreamer1.0-plugins-base gstreamer1.0-plugins-good gstreamer1.0-plugins-bad \
 	gstreamer1.0-plugins-ugly gstreamer1.0-libav gstreamer1.0-tools gstreamer1.0-x \
 	gstreamer1.0-espeak espeak-ng fonts-dejavu-core fonts-noto-cjk ffmpeg python3-venv \
-	dbus-daemon libglib2.0-bin systemd
+	dbus-daemon libglib2.0-bin systemd tmux
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 APT_OPTS := -o DPkg::Lock::Timeout=600 -o Dpkg::Use-Pty=0
 
@@ -60,6 +60,8 @@ test: setup
 	cargo clippy --workspace --all-targets -- -D warnings
 	# Builds the plugin's shared object too, which the gst-inspect/gst-launch tests load.
 	cargo build --workspace
+	# systemd's own checks of the units (verify, security exposure, tmpfiles' inbox).
+	bash systemd/check.sh target/debug
 	# The default models (kept in .deps/models; archives cached, so later runs are quick).
 	target/debug/reel models install --default
 	cargo test --workspace
@@ -71,6 +73,7 @@ models: build
 bench: models
 	cargo bench --bench parse
 	cargo bench --bench speech
+	cargo bench --bench tui
 	bash bench/run.sh
 
 # The binary, the systemd units (system and user), the D-Bus policy and activation file,

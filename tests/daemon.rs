@@ -767,3 +767,83 @@ fn the_config_places_models_and_the_runtime_and_health_shows_the_provider() {
     let active = std::fs::read_to_string(models.path().join("active.json")).unwrap();
     assert!(active.contains("\"tts\": \"espeak-ng\""), "{active}");
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_raised_priority_runs_first_and_finished_jobs_are_forgotten_after_their_age() {
+    let mut daemon = Daemon::start(&format!("{FAST}forget_jobs_after_s = 3\n"));
+    let conn = daemon.connect().await;
+    let first = submit(
+        &conn,
+        &long_script(daemon.dir.path(), "first.txt", 3),
+        options("preview-480p"),
+    )
+    .await;
+    wait_until(&first, Duration::from_secs(60), |state, _, _| {
+        state == "running"
+    })
+    .await;
+    let second = submit(
+        &conn,
+        &long_script(daemon.dir.path(), "second.txt", 1),
+        options("preview-480p"),
+    )
+    .await;
+    let third = submit(
+        &conn,
+        &long_script(daemon.dir.path(), "third.txt", 1),
+        options("preview-480p"),
+    )
+    .await;
+    third.set_priority(5).await.unwrap();
+    assert_eq!(third.priority().await.unwrap(), 5);
+    for job in [&first, &second, &third] {
+        wait_until(job, Duration::from_secs(120), |state, _, _| state == "done").await;
+    }
+    let (second_start, third_start) = (
+        second.started_at().await.unwrap(),
+        third.started_at().await.unwrap(),
+    );
+    assert!(third_start < second_start, "the raised job started first");
+    let err = first.set_priority(1).await.unwrap_err().to_string();
+    assert!(err.contains("WrongState"), "{err}");
+    let output = first.outputs().await.unwrap()[0].clone();
+
+    // Three seconds after they finished, the jobs are gone from the bus and the store; their
+    // files stay.
+    let objects = zbus::fdo::ObjectManagerProxy::builder(&conn)
+        .destination("org.reel.Reel1")
+        .unwrap()
+        .path("/org/reel/Reel1")
+        .unwrap()
+        .build()
+        .await
+        .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(15);
+    while !manager(&conn).await.list_jobs().await.unwrap().is_empty() {
+        assert!(
+            Instant::now() < deadline,
+            "jobs not forgotten:\n{}",
+            daemon.log()
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    let managed = objects.get_managed_objects().await.unwrap();
+    assert!(
+        !managed.keys().any(|p| p.as_str().contains("/job/")),
+        "{managed:?}"
+    );
+    let err = first.cancel().await.unwrap_err().to_string();
+    assert!(
+        err.contains("UnknownObject"),
+        "the forgotten job's object is gone: {err}"
+    );
+    assert!(std::path::Path::new(&output).is_file(), "outputs stay");
+    daemon.kill_hard();
+    daemon.launch();
+    let listed = daemon.reel(&["jobs"]);
+    assert!(
+        !String::from_utf8_lossy(&listed.stdout).contains("first.txt"),
+        "forgotten in the store too"
+    );
+    assert!(daemon.log().contains("forgot finished jobs"));
+}

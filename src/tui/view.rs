@@ -241,7 +241,10 @@ fn draw_details(frame: &mut Frame, area: Rect, state: &State) {
             progress.clamp(0.0, 1.0)
         };
         let gauge = LineGauge::default()
-            .label(format!("{name:<7} {seconds:>5.1}s"))
+            .label(format!(
+                "{name:<7} {:>3}% {seconds:>5.1}s",
+                (ratio * 100.0).round() as u32
+            ))
             .ratio(ratio)
             .filled_style(state_style(stage_state))
             .unfilled_style(Style::new().dark_gray());
