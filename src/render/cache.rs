@@ -64,7 +64,11 @@ pub fn temp_path(target: &Path) -> PathBuf {
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_default();
-    target.with_file_name(format!(".{name}.{}.part", std::process::id()))
+    // Unique per call, not only per process: two workers of one daemon making the same card or
+    // mix at once must not write into one temp file and rename it from under each other.
+    static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+    let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    target.with_file_name(format!(".{name}.{}-{n}.part", std::process::id()))
 }
 
 /// Writes `bytes` to `target` atomically: a temp file, flushed, then renamed.
