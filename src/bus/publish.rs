@@ -174,11 +174,16 @@ impl Publisher {
     }
 
     async fn inbox(&self, counts: crate::watch::Counts) {
+        let value = Value::from(manager::inbox_counts(&counts));
+        self.manager_changed(HashMap::from([("InboxCounts", value)]))
+            .await;
+    }
+
+    /// PropertiesChanged on the Manager; a listener missing it catches up on its next read.
+    async fn manager_changed(&self, changed: HashMap<&str, Value<'_>>) {
         let Ok(emitter) = SignalEmitter::new(&self.conn, PATH) else {
             return;
         };
-        let value = Value::from(manager::inbox_counts(&counts));
-        let changed = HashMap::from([("InboxCounts", value)]);
         let _ = Properties::properties_changed(
             &emitter,
             InterfaceName::from_static_str_unchecked(manager::INTERFACE),
@@ -197,20 +202,11 @@ impl Publisher {
             return;
         }
         self.counts = now;
-        let Ok(emitter) = SignalEmitter::new(&self.conn, PATH) else {
-            return;
-        };
-        let changed = HashMap::from([
+        self.manager_changed(HashMap::from([
             ("RunningJobs", Value::from(now.0)),
             ("QueuedJobs", Value::from(now.1)),
             ("Workers", Value::from(now.2)),
-        ]);
-        let _ = Properties::properties_changed(
-            &emitter,
-            InterfaceName::from_static_str_unchecked(manager::INTERFACE),
-            changed,
-            Cow::Borrowed(&[]),
-        )
+        ]))
         .await;
     }
 }

@@ -128,14 +128,16 @@ pub fn load(explicit: Option<&Path>, state_dir: &Path) -> Result<Loaded, ConfigE
     })
 }
 
+/// The 1-based line of `text` where a TOML error is, when it has a place.
+pub fn error_line(text: &str, err: &toml::de::Error) -> Option<usize> {
+    err.span()
+        .map(|span| text[..span.start.min(text.len())].matches('\n').count() + 1)
+}
+
 pub fn parse(text: &str, path: &Path) -> Result<File, ConfigError> {
     toml::from_str(text).map_err(|e| {
-        let place = e
-            .span()
-            .map(|span| {
-                let line = text[..span.start.min(text.len())].matches('\n').count() + 1;
-                format!("line {line}: ")
-            })
+        let place = error_line(text, &e)
+            .map(|line| format!("line {line}: "))
             .unwrap_or_default();
         ConfigError::Invalid {
             path: path.to_path_buf(),

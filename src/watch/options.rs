@@ -30,14 +30,8 @@ impl FileOptions {
 
     pub fn parse(text: &str, path: &Path) -> Result<FileOptions, String> {
         let options: FileOptions = toml::from_str(text).map_err(|e| {
-            let line = e
-                .span()
-                .map(|s| {
-                    format!(
-                        "{}:",
-                        text[..s.start.min(text.len())].matches('\n').count() + 1
-                    )
-                })
+            let line = crate::daemon::config::error_line(text, &e)
+                .map(|line| format!("{line}:"))
                 .unwrap_or_default();
             format!("{}:{line} {}", path.display(), e.message())
         })?;
