@@ -174,12 +174,20 @@ fn the_console_submits_watches_cancels_retries_and_survives_a_daemon_restart() {
     tmux.wait_for("the console to leave", Duration::from_secs(10), |s| {
         !s.contains("● up")
     });
-    let dead = tmux.run(&[
-        "display-message",
-        "-p",
-        "-t",
-        "t",
-        "#{pane_dead} #{pane_dead_status}",
-    ]);
+    // tmux marks the pane dead a moment before it records the exit status: wait for both.
+    let deadline = Instant::now() + Duration::from_secs(5);
+    let dead = loop {
+        let dead = tmux.run(&[
+            "display-message",
+            "-p",
+            "-t",
+            "t",
+            "#{pane_dead} #{pane_dead_status}",
+        ]);
+        if dead.split_whitespace().count() == 2 || Instant::now() > deadline {
+            break dead;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    };
     assert_eq!(dead.trim(), "1 0", "reel tui exits 0 on q");
 }
