@@ -96,3 +96,60 @@ fn the_documented_launch_line_runs() {
     );
     assert!(ok, "{text}");
 }
+
+#[test]
+fn the_documented_reelbeats_line_finds_the_beds_tempo() {
+    // The line from reelbeats' docs, on a bed written to a file first.
+    let dir = tempfile::tempdir().unwrap();
+    let bed = dir.path().join("bed.wav");
+    let location = format!("location={}", bed.display());
+    let (ok, text) = gst_tool(
+        "gst-launch-1.0",
+        &[
+            "-q",
+            "reelmusic",
+            "mood=uplifting",
+            "tempo=120",
+            "duration=12000000000",
+            "!",
+            "audioconvert",
+            "!",
+            "wavenc",
+            "!",
+            "filesink",
+            &location,
+        ],
+    );
+    assert!(ok, "{text}");
+    let (ok, text) = gst_tool(
+        "gst-launch-1.0",
+        &[
+            "-m",
+            "filesrc",
+            &location,
+            "!",
+            "decodebin",
+            "!",
+            "audioconvert",
+            "!",
+            "audio/x-raw,format=F32LE,channels=1",
+            "!",
+            "reelbeats",
+            "!",
+            "fakesink",
+        ],
+    );
+    assert!(ok, "{text}");
+    let done = text
+        .lines()
+        .find(|l| l.contains("reelbeats-done"))
+        .unwrap_or_else(|| panic!("no reelbeats-done in:\n{text}"));
+    let bpm: f64 = done
+        .split("bpm=(double)")
+        .nth(1)
+        .and_then(|rest| rest.split(',').next())
+        .and_then(|n| n.parse().ok())
+        .unwrap_or_else(|| panic!("no bpm in {done}"));
+    assert!((bpm - 120.0).abs() < 2.4, "{done}");
+    assert!(text.contains("reelbeats-beat"), "{text}");
+}

@@ -7,6 +7,7 @@
 use gst::glib;
 
 pub mod asr;
+pub mod beats;
 pub mod kenburns;
 pub mod music;
 pub mod onnx;
@@ -16,6 +17,7 @@ pub mod vad;
 
 fn plugin_init(plugin: &gst::Plugin) -> Result<(), glib::BoolError> {
     asr::register(plugin)?;
+    beats::register(plugin)?;
     kenburns::register(plugin)?;
     music::register(plugin)?;
     vad::register(plugin)?;

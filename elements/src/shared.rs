@@ -26,14 +26,19 @@ pub fn mono_f32_passthrough_templates(rate: u32) -> Vec<gst::PadTemplate> {
         .rate(rate as i32)
         .channels(1)
         .build();
+    passthrough_templates(&caps)
+}
+
+/// `src` and `sink` templates, always present, both with `caps`.
+pub fn passthrough_templates(caps: &gst::Caps) -> Vec<gst::PadTemplate> {
     [
         ("src", gst::PadDirection::Src),
         ("sink", gst::PadDirection::Sink),
     ]
     .into_iter()
-    // Valid fixed caps always make a template.
+    // Valid caps always make a template.
     .filter_map(|(name, direction)| {
-        gst::PadTemplate::new(name, direction, gst::PadPresence::Always, &caps).ok()
+        gst::PadTemplate::new(name, direction, gst::PadPresence::Always, caps).ok()
     })
     .collect()
 }
