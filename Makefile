@@ -22,9 +22,12 @@ DEPS := .deps
 ORT_VERSION := 1.31.1
 ONNX_VERSION := 1.23.2
 ORT_LIB := $(DEPS)/onnxruntime/libonnxruntime.so.$(ORT_VERSION)
+# OpenTimelineIO reads reel's .otio exports back in the tests, as an editor would.
+OTIO_VERSION := 0.18.1
+OTIO_STAMP := $(DEPS)/venv/.opentimelineio-$(OTIO_VERSION)
 
 # Installs what is missing, quietly; does nothing when everything is there.
-setup: apt $(ORT_LIB)
+setup: apt $(ORT_LIB) $(OTIO_STAMP)
 
 $(ORT_LIB):
 	@echo "setup: installing onnxruntime $(ORT_VERSION) into $(DEPS)/"
@@ -34,6 +37,11 @@ $(ORT_LIB):
 	@mkdir -p $(DEPS)/onnxruntime
 	@cp $$($(DEPS)/venv/bin/python -c 'import onnxruntime, os; print(os.path.dirname(onnxruntime.__file__))')/capi/libonnxruntime.so.$(ORT_VERSION) $@.tmp
 	@mv $@.tmp $@
+
+$(OTIO_STAMP): $(ORT_LIB)
+	@echo "setup: installing opentimelineio $(OTIO_VERSION) into $(DEPS)/venv"
+	@$(DEPS)/venv/bin/pip install -q --disable-pip-version-check opentimelineio==$(OTIO_VERSION)
+	@touch $@
 
 apt:
 	@command -v cargo >/dev/null || { echo "setup: cargo not found: install Rust (https://rustup.rs)" >&2; exit 1; }

@@ -113,6 +113,9 @@ struct RenderArgs {
     /// Speaking rate: 1.0 is the voice's own pace, 1.2 a fifth faster (0.5 to 2.0).
     #[arg(long, value_name = "FACTOR")]
     speech_rate: Option<f64>,
+    /// Also write the cut as an OpenTimelineIO file (with --variations, one per version).
+    #[arg(long, value_name = "FILE")]
+    otio: Option<PathBuf>,
     /// No progress bar.
     #[arg(short, long)]
     quiet: bool,
@@ -462,6 +465,7 @@ fn render_command(args: RenderArgs) -> Result<()> {
         narrate_action,
         espeak,
         speech_rate,
+        otio,
         quiet,
     } = args;
     if !input.is_file() {
@@ -537,9 +541,27 @@ fn render_command(args: RenderArgs) -> Result<()> {
             &mut on_progress,
         );
         bar.finish_and_clear();
-        print_report(&input, &result?);
+        let report = result?;
+        print_report(&input, &report);
+        if let Some(otio) = &otio {
+            let path = versioned(otio, version);
+            let fps = f64::from(profiles[0].fps);
+            render::otio::write(&report.timeline, fps, &path)
+                .map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
+            println!("wrote {}", path.display());
+        }
     }
     Ok(())
+}
+
+/// `path` with `-v<version>` before its extension, for versions after 0.
+fn versioned(path: &std::path::Path, version: u32) -> PathBuf {
+    let stem = path.file_stem().unwrap_or_default().to_string_lossy();
+    let stem = render::variation_name(stem.into_owned(), version);
+    match path.extension() {
+        Some(ext) => path.with_file_name(format!("{stem}.{}", ext.to_string_lossy())),
+        None => path.with_file_name(stem),
+    }
 }
 
 /// The brief in `input`, when it is one.

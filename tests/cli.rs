@@ -1,15 +1,12 @@
 //! The `reel` command as a user meets it: bad input gets one clear line and no file.
 
+mod common;
+
 use std::path::Path;
 use std::process::Command;
 
 fn reel(args: &[&str], dir: &Path) -> (i32, String) {
-    let output = Command::new(env!("CARGO_BIN_EXE_reel"))
-        .args(args)
-        .current_dir(dir)
-        .env("REEL_CACHE_DIR", dir.join("cache"))
-        .output()
-        .expect("reel runs");
+    let output = common::run_reel(args, dir);
     (
         output.status.code().unwrap_or(-1),
         String::from_utf8_lossy(&output.stderr).into_owned(),

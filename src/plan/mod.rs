@@ -2,5 +2,6 @@
 
 pub mod captions;
 pub mod from_project;
+pub mod otio;
 pub mod spec;
 pub mod timeline;

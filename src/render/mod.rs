@@ -15,6 +15,7 @@ pub mod graph;
 pub mod heard;
 pub mod image_header;
 pub mod loudness;
+pub mod otio;
 pub mod output;
 pub mod pipeline;
 pub mod probe;
@@ -68,11 +69,7 @@ impl Output {
                 .file_stem()
                 .map(|s| s.to_string_lossy().into_owned())
                 .unwrap_or_else(|| "reel".into());
-            if variation > 0 {
-                format!("{stem}-v{variation}")
-            } else {
-                stem
-            }
+            variation_name(stem, variation)
         };
         match self {
             Output::File(file) if single => file.with_file_name(format!("{}.{ext}", stem(file))),
@@ -81,6 +78,15 @@ impl Output {
             }
             Output::Folder(dir) => dir.join(format!("{}-{}.{ext}", stem(input), profile.name)),
         }
+    }
+}
+
+/// `stem` of version `variation` of an ad: `-v<n>` added, except for version 0.
+pub fn variation_name(stem: String, variation: u32) -> String {
+    if variation > 0 {
+        format!("{stem}-v{variation}")
+    } else {
+        stem
     }
 }
 
@@ -104,6 +110,8 @@ pub struct Report {
     /// Integrated loudness of the sound track, LUFS.
     pub loudness: Option<f64>,
     pub elapsed: Duration,
+    /// What was rendered, for an `.otio` export of it.
+    pub timeline: crate::plan::timeline::Timeline,
 }
 
 /// Whether `input` is read as an edit spec or brief (by extension) rather than a script.
@@ -176,5 +184,6 @@ pub fn render_file(
         clips: timeline.clips.len(),
         loudness: mix.loudness,
         elapsed: started.elapsed(),
+        timeline: timeline.clone(),
     })
 }

@@ -11,6 +11,16 @@ pub fn init() {
     render::pipeline::init().expect("GStreamer starts");
 }
 
+/// Runs the `reel` binary in `dir` with a cache of its own there, as a user's shell would.
+pub fn run_reel(args: &[&str], dir: &Path) -> std::process::Output {
+    std::process::Command::new(env!("CARGO_BIN_EXE_reel"))
+        .args(args)
+        .current_dir(dir)
+        .env("REEL_CACHE_DIR", dir.join("cache"))
+        .output()
+        .expect("reel runs")
+}
+
 pub fn repo() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
