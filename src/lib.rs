@@ -6,6 +6,7 @@
 
 pub mod bus;
 pub mod daemon;
+pub mod footage;
 pub mod jobs;
 pub mod models;
 pub mod plan;

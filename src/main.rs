@@ -6,6 +6,7 @@ use indicatif::{ProgressBar, ProgressStyle};
 use reel::bus::cli::{self, ModelChange};
 use reel::bus::Bus;
 use reel::daemon;
+use reel::footage::edit::{CutMode, EditOptions};
 use reel::models::{self, Registry};
 use reel::project::SpeechRate;
 use reel::render::{self, profile, Cache, Output, Progress};
@@ -143,6 +144,9 @@ struct WatchArgs {
 enum Command {
     /// Render a script, screenplay, outline, ad brief or edit spec to video files.
     Render(RenderArgs),
+    /// Cut footage into a finished clip: long silences out, whole sentences kept to fit a
+    /// target length, cuts on the music's beats, captions from what is said.
+    Edit(EditArgs),
     /// Read a script and print its outline (scenes, characters, lines, estimated lengths).
     Parse {
         /// A plain script, Fountain screenplay (.fountain) or Markdown outline (.md).
@@ -263,6 +267,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
     let ok = |r: Result<()>| r.map(|()| ExitCode::SUCCESS);
     match cli.command {
         Command::Render(args) => ok(render_command(args)),
+        Command::Edit(args) => ok(edit_command(args)),
         Command::Parse {
             input,
             json,
@@ -455,6 +460,170 @@ fn parse_command(input: &std::path::Path, json: bool, narrate_action: bool) -> R
     Ok(())
 }
 
+#[derive(clap::Args)]
+struct EditArgs {
+    /// Video files, played in order.
+    #[arg(required = true)]
+    footage: Vec<PathBuf>,
+    /// A music bed under the cut (looped), whose beats the cuts land on.
+    #[arg(long, value_name = "FILE")]
+    music: Option<PathBuf>,
+    /// Export profile (repeatable; default shorts-1080x1920).
+    #[arg(long = "profile", value_name = "NAME")]
+    profiles: Vec<String>,
+    /// Longest result, e.g. 30s, 90, 1m30s: whole sentences are dropped, the least dense first.
+    #[arg(long, value_name = "LENGTH", value_parser = parse_length)]
+    target: Option<f64>,
+    /// Which cuts to make.
+    #[arg(long, value_enum, default_value = "both")]
+    cut: CutMode,
+    /// Captions of what is said (burned in, and .srt/.vtt).
+    #[arg(long, value_enum, default_value = "plain")]
+    captions: Captions,
+    /// Output folder, or file for one profile.
+    #[arg(short, long, default_value = "out")]
+    output: PathBuf,
+    /// Also write the cut as an OpenTimelineIO file.
+    #[arg(long, value_name = "FILE")]
+    otio: Option<PathBuf>,
+    /// No progress bar.
+    #[arg(short, long)]
+    quiet: bool,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+enum Captions {
+    Plain,
+    None,
+}
+
+/// Seconds from `30`, `30s`, `2m`, `1m30s` or `1.5m`.
+fn parse_length(text: &str) -> std::result::Result<f64, String> {
+    let bad = || format!("'{text}' is not a length (try 30s or 1m30s)");
+    let mut seconds = 0.0;
+    let mut number = String::new();
+    for c in text.trim().chars() {
+        match c {
+            '0'..='9' | '.' => number.push(c),
+            'm' | 's' => {
+                let value: f64 = number.parse().map_err(|_| bad())?;
+                seconds += if c == 'm' { value * 60.0 } else { value };
+                number.clear();
+            }
+            _ => return Err(bad()),
+        }
+    }
+    if !number.is_empty() {
+        seconds += number.parse::<f64>().map_err(|_| bad())?;
+    }
+    if seconds > 0.0 {
+        Ok(seconds)
+    } else {
+        Err(bad())
+    }
+}
+
+fn edit_command(args: EditArgs) -> Result<()> {
+    let names = if args.profiles.is_empty() {
+        vec!["shorts-1080x1920".to_string()]
+    } else {
+        args.profiles
+    };
+    let profiles = names
+        .iter()
+        .map(|n| profile::find(n))
+        .collect::<Result<Vec<_>, _>>()?;
+    let options = EditOptions {
+        music: args.music,
+        target: args.target,
+        cut: args.cut,
+        captions: args.captions == Captions::Plain,
+        ..EditOptions::default()
+    };
+    let bar = progress_bar(args.quiet);
+    let output = Output::from_arg(&args.output);
+    let destination = render::Destination {
+        named_after: &args.footage[0],
+        profiles: &profiles,
+        output: &output,
+        variation: 0,
+    };
+    let mut on_progress = bar_progress(&bar, String::new());
+    let result = reel::footage::edit::edit(
+        &args.footage,
+        &options,
+        &destination,
+        &Cache::from_env(),
+        &render::Cancel::default(),
+        &mut on_progress,
+    );
+    bar.finish_and_clear();
+    let report = result?;
+    let cut = &report.cut;
+    println!(
+        "cut {:.2} s: {} stretches, {} joins ({} on a beat{}), {:.1} s of silence out, {} sentences dropped",
+        cut.duration(),
+        cut.kept.len(),
+        cut.joins.len(),
+        cut.joins.iter().filter(|j| j.beat.is_some()).count(),
+        report
+            .bpm
+            .map(|b| format!(" of {b:.1} BPM"))
+            .unwrap_or_default(),
+        cut.silence_removed,
+        cut.sentences_dropped
+    );
+    if !cut.joins.is_empty() {
+        let joins: Vec<String> = cut
+            .joins
+            .iter()
+            .map(|j| match j.beat {
+                Some(_) => format!("{:.2} s (on a beat)", j.time),
+                None => format!("{:.2} s", j.time),
+            })
+            .collect();
+        println!("joins at {}", joins.join(", "));
+    }
+    print_report(&args.footage[0], &report.render);
+    if let Some(path) = &args.otio {
+        let fps = f64::from(profiles[0].fps);
+        render::otio::write(&report.render.timeline, fps, path)
+            .map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
+        println!("wrote {}", path.display());
+    }
+    Ok(())
+}
+
+fn progress_bar(quiet: bool) -> ProgressBar {
+    let bar = if quiet {
+        ProgressBar::hidden()
+    } else {
+        ProgressBar::new(1)
+    };
+    bar.set_style(
+        ProgressStyle::with_template(
+            "{msg:>18} [{bar:40}] {percent:>3}% {elapsed_precise} eta {eta}",
+        )
+        .unwrap_or_else(|_| ProgressStyle::default_bar())
+        .progress_chars("=> "),
+    );
+    bar
+}
+
+/// Shows render progress on `bar`, each stage's name after `prefix`.
+fn bar_progress(bar: &ProgressBar, prefix: String) -> impl FnMut(Progress) + '_ {
+    const SCALE: f64 = 1000.0;
+    move |p: Progress| match p {
+        Progress::Stage { name, total } => {
+            bar.set_message(format!("{prefix}{name}"));
+            bar.set_length((total * SCALE).max(1.0) as u64);
+            bar.set_position(0);
+            bar.reset_eta();
+        }
+        Progress::Advance(done) => bar.set_position((done * SCALE) as u64),
+    }
+}
+
 fn render_command(args: RenderArgs) -> Result<()> {
     let RenderArgs {
         input,
@@ -499,33 +668,14 @@ fn render_command(args: RenderArgs) -> Result<()> {
         Some(_) => anyhow::bail!("--variations must be at least 1"),
         None => vec![0],
     };
-    let bar = if quiet {
-        ProgressBar::hidden()
-    } else {
-        ProgressBar::new(1)
-    };
-    bar.set_style(
-        ProgressStyle::with_template(
-            "{msg:>18} [{bar:40}] {percent:>3}% {elapsed_precise} eta {eta}",
-        )
-        .unwrap_or_else(|_| ProgressStyle::default_bar())
-        .progress_chars("=> "),
-    );
+    let bar = progress_bar(quiet);
     for version in versions {
-        const SCALE: f64 = 1000.0;
-        let mut on_progress = |p: Progress| match p {
-            Progress::Stage { name, total } => {
-                bar.set_message(if version > 0 {
-                    format!("v{version} {name}")
-                } else {
-                    name
-                });
-                bar.set_length((total * SCALE).max(1.0) as u64);
-                bar.set_position(0);
-                bar.reset_eta();
-            }
-            Progress::Advance(done) => bar.set_position((done * SCALE) as u64),
+        let prefix = if version > 0 {
+            format!("v{version} ")
+        } else {
+            String::new()
         };
+        let mut on_progress = bar_progress(&bar, prefix);
         let options = render::Options {
             variation: version,
             narrate_action,

@@ -128,6 +128,34 @@ fn add_file(
     add_branch(pipeline, mixer, &branch, cue.start)
 }
 
+/// The sound of `path` decoded to interleaved float samples at `rate` and `channels`, for
+/// analysis (speech, beats) and for cutting footage's own sound into voice cues.
+pub fn decode_samples(
+    path: &Path,
+    rate: u32,
+    channels: u32,
+    cancel: &Cancel,
+) -> Result<Vec<f32>, RenderError> {
+    pipeline::init()?;
+    let pipeline = gst::Pipeline::new();
+    let caps = gst_audio::AudioCapsBuilder::new_interleaved()
+        .format(gst_audio::AUDIO_FORMAT_F32)
+        .rate(rate as i32)
+        .channels(channels as i32)
+        .build();
+    let decoded = decoded_file(&pipeline, path)?;
+    let resample = make("audioresample")?;
+    let filter = capsfilter(&caps)?;
+    let sink = gst_app::AppSink::builder().caps(&caps).sync(false).build();
+    let samples = pipeline::collect_samples(&sink);
+    chain(
+        &pipeline,
+        &[&decoded, &resample, &filter, sink.upcast_ref()],
+    )?;
+    pipeline::run_until(&pipeline, "audio decode", cancel, || {})?;
+    Ok(pipeline::take_samples(&samples))
+}
+
 /// Adds `filesrc ! decodebin` to the pipeline; returns the (not yet added) element that the
 /// decoded audio will arrive at.
 fn decoded_file(pipeline: &gst::Pipeline, path: &Path) -> Result<gst::Element, RenderError> {

@@ -392,6 +392,9 @@ fn video_branch(
     source.set_property("location", path);
     let decode = make("decodebin")?;
     let convert = make("videoconvert")?;
+    // Turns the picture as its rotation tag says (phone footage), so `size` is as shown.
+    let flip = make("videoflip")?;
+    flip.set_property_from_str("video-direction", "auto");
     let crop = make("videocrop")?;
     if profile.reframe == Reframe::Crop {
         let (left, top) = crop_for(size, (profile.width, profile.height));
@@ -405,7 +408,7 @@ fn video_branch(
     let rate = make("videorate")?;
     let sized = capsfilter(frame_caps)?;
     chain(pipeline, &[&source, &decode])?;
-    chain(pipeline, &[&convert, &crop, &scale, &rate, &sized])?;
+    chain(pipeline, &[&convert, &flip, &crop, &scale, &rate, &sized])?;
     pipeline::link_decoded(&decode, &convert, "video");
     let tail = sized
         .static_pad("src")
@@ -427,7 +430,7 @@ fn video_branch(
     });
     tail.set_offset(clock(start).nseconds() as i64 - clock(in_s).nseconds() as i64);
     Ok(Parts {
-        elements: vec![source, decode, convert, crop, scale, rate, sized],
+        elements: vec![source, decode, convert, flip, crop, scale, rate, sized],
         tail,
         kenburns: None,
     })
@@ -513,7 +516,7 @@ pub fn video_size(path: &Path, place: &str) -> Result<(u32, u32), RenderError> {
         message: format!("{place}cannot read video: {e}"),
     })?;
     match info.video {
-        Some(v) if !v.is_image => Ok((v.width, v.height)),
+        Some(v) if !v.is_image => Ok(v.shown_size()),
         _ => Err(RenderError::Input {
             path: path.to_path_buf(),
             message: format!("{place}not a video"),

@@ -33,7 +33,7 @@ pub use error::RenderError;
 pub use output::Rendered;
 pub use pipeline::Cancel;
 use profile::Profile;
-use stages::Parsed;
+use stages::{Parsed, Planned};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
@@ -168,12 +168,47 @@ pub fn render_file(
             planned
         }
     };
-    let mix = stages::mix(&planned, cache, &cancel, progress)?;
+    let destination = Destination {
+        named_after: input,
+        profiles,
+        output,
+        variation: options.variation,
+    };
+    let mut report = render_planned(planned, &destination, cache, &cancel, progress)?;
+    report.elapsed = started.elapsed();
+    Ok(report)
+}
+
+/// Where a render's files go: one per profile, under `output`, named after an input file.
+pub struct Destination<'a> {
+    pub named_after: &'a Path,
+    pub profiles: &'a [Profile],
+    pub output: &'a Output,
+    /// Which version of an ad (0 for anything else), for `-v<n>` in the names.
+    pub variation: u32,
+}
+
+/// Mixes and encodes a planned timeline to every profile of `destination`.
+pub fn render_planned(
+    planned: Planned,
+    destination: &Destination<'_>,
+    cache: &Cache,
+    cancel: &Cancel,
+    progress: &mut dyn FnMut(Progress),
+) -> Result<Report, RenderError> {
+    let started = Instant::now();
+    let mix = stages::mix(&planned, cache, cancel, progress)?;
     let mut outputs = Vec::new();
+    let profiles = destination.profiles;
     for profile in profiles {
-        let path = output.path_for(input, profile, profiles.len() == 1, options.variation);
+        let path = destination.output.path_for(
+            destination.named_after,
+            profile,
+            profiles.len() == 1,
+            destination.variation,
+        );
         outputs.push(output::render_profile(
-            &planned, profile, &mix.path, &path, cache, &cancel, progress,
+            &planned, profile, &mix.path, &path, cache, cancel, progress,
         )?);
     }
     let timeline = &planned.timeline;

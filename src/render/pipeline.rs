@@ -25,7 +25,8 @@ fn package_of(factory: &str) -> &'static str {
         "x265enc" => "gstreamer1.0-plugins-bad",
         "textoverlay" => "gstreamer1.0-x",
         "espeak" => "gstreamer1.0-espeak",
-        "mp4mux" | "matroskamux" | "wavparse" | "pngenc" | "jpegdec" => "gstreamer1.0-plugins-good",
+        "mp4mux" | "matroskamux" | "wavparse" | "pngenc" | "jpegdec" | "videoflip"
+        | "videocrop" => "gstreamer1.0-plugins-good",
         _ => "gstreamer1.0-plugins-base",
     }
 }

@@ -12,6 +12,8 @@ pub struct MediaInfo {
     pub duration: f64,
     pub video: Option<VideoStream>,
     pub audio: Option<AudioStream>,
+    /// Decoders the file needs that are not installed, as GStreamer describes them.
+    pub missing_decoders: Vec<String>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -19,6 +21,10 @@ pub struct VideoStream {
     pub width: u32,
     pub height: u32,
     pub fps: f64,
+    /// The frame rate as stated: (30000, 1001); (0, 1) when it varies or is unknown.
+    pub rate: (i32, i32),
+    /// Clockwise degrees the picture is to be shown turned by (0, 90, 180, 270).
+    pub rotation: u32,
     pub is_image: bool,
     pub codec: String,
 }
@@ -43,16 +49,28 @@ pub fn probe(path: &Path) -> Result<MediaInfo, String> {
         caps.and_then(|c| c.structure(0).map(|s| s.name().to_string()))
             .unwrap_or_default()
     };
-    let video = info.video_streams().first().map(|v| VideoStream {
-        width: v.width(),
-        height: v.height(),
-        fps: if v.framerate().denom() > 0 {
-            f64::from(v.framerate().numer()) / f64::from(v.framerate().denom())
-        } else {
-            0.0
-        },
-        is_image: v.is_image(),
-        codec: codec(v.caps()),
+    let video = info.video_streams().first().map(|v| {
+        let (numer, denom) = (v.framerate().numer(), v.framerate().denom());
+        let known = numer > 0 && denom > 0;
+        VideoStream {
+            width: v.width(),
+            height: v.height(),
+            fps: if known {
+                f64::from(numer) / f64::from(denom)
+            } else {
+                0.0
+            },
+            rate: if known { (numer, denom) } else { (0, 1) },
+            rotation: v
+                .tags()
+                .and_then(|t| {
+                    t.get::<gst::tags::ImageOrientation>()
+                        .map(|o| rotation_of(o.get()))
+                })
+                .unwrap_or(0),
+            is_image: v.is_image(),
+            codec: codec(v.caps()),
+        }
     });
     let audio = info.audio_streams().first().map(|a| AudioStream {
         rate: a.sample_rate(),
@@ -64,7 +82,33 @@ pub fn probe(path: &Path) -> Result<MediaInfo, String> {
         duration,
         video,
         audio,
+        missing_decoders: info
+            .missing_elements_installer_details()
+            .iter()
+            .filter_map(|d| d.split('|').nth(3).map(str::to_string))
+            .collect(),
     })
+}
+
+/// Degrees from GStreamer's image-orientation tag (`rotate-90`; flips count as their rotation).
+fn rotation_of(orientation: &str) -> u32 {
+    orientation
+        .rsplit('-')
+        .next()
+        .and_then(|d| d.parse::<u32>().ok())
+        .filter(|d| matches!(d, 90 | 180 | 270))
+        .unwrap_or(0)
+}
+
+impl VideoStream {
+    /// The picture as it is shown, after its rotation.
+    pub fn shown_size(&self) -> (u32, u32) {
+        if self.rotation % 180 == 90 {
+            (self.height, self.width)
+        } else {
+            (self.width, self.height)
+        }
+    }
 }
 
 fn short(message: &str) -> String {
@@ -94,5 +138,16 @@ pub fn image_size(path: &Path, place: &str) -> Result<(u32, u32), RenderError> {
         Some(v) if v.is_image && v.width > 0 && v.height > 0 => Ok((v.width, v.height)),
         Some(_) => Err(fail("it is a video, not a still image".into())),
         None => Err(fail("it holds no picture".into())),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn rotations_come_from_the_orientation_tag() {
+        assert_eq!(super::rotation_of("rotate-90"), 90);
+        assert_eq!(super::rotation_of("flip-rotate-270"), 270);
+        assert_eq!(super::rotation_of("rotate-0"), 0);
+        assert_eq!(super::rotation_of("flip-rotate-0"), 0);
     }
 }

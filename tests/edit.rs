@@ -1,0 +1,321 @@
+//! `reel edit` as a user runs it on footage it never saw: a narrated clip with pauses (rendered
+//! by reel itself) and a music bed at a known tempo, checked with ffprobe, ffmpeg's loudness
+//! and silence filters, a fresh transcription of the result and OpenTimelineIO.
+
+mod common;
+
+use std::path::Path;
+use std::process::Command;
+
+/// What the narrator says, one line per shot.
+const LINES: [&str; 4] = [
+    "The boats leave the harbour before the sun is up.",
+    "By noon the fish are sold in the square.",
+    "Children run up the hill to watch the ferry.",
+    "At night the town is quiet again.",
+];
+
+/// Silence after each line, seconds: pauses a speaker leaves, and dead air.
+const PAUSES: [f64; 4] = [1.2, 0.05, 2.5, 1.0];
+
+fn reel(args: &[&str], dir: &Path) -> String {
+    let output = common::run_reel(args, dir);
+    let text = String::from_utf8_lossy(&output.stdout).into_owned();
+    assert!(
+        output.status.success(),
+        "reel {args:?}:\n{text}{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    text
+}
+
+/// `talk.mp4`: 16:9 footage of a narrator (the active voice model) with pauses between the
+/// lines and no music, made by rendering an edit spec with reel.
+fn footage(dir: &Path) {
+    common::init();
+    let voice = reel::models::Registry::locate()
+        .active_for("tts")
+        .expect("make test installs the default voice");
+    let model_dir = reel::models::Registry::locate().model_dir(&voice.id);
+    let mut spec = String::from("name = \"talk\"\n");
+    let mut at = 0.6;
+    for (i, (line, pause)) in LINES.iter().zip(PAUSES).enumerate() {
+        let wav = dir.join(format!("line{i}.wav"));
+        run(&format!(
+            "reelspeech text=\"{line}\" model-dir=\"{}\" ! audioconvert ! wavenc ! \
+             filesink location={}",
+            model_dir.display(),
+            wav.display()
+        ));
+        let length = common::audio_samples_at(&wav, 16_000, 1).len() as f64 / 16_000.0;
+        let shot = if i == 0 {
+            at + length + pause
+        } else {
+            length + pause
+        };
+        spec += &format!(
+            "[[clips]]\nduration = {shot:.3}\nsource = {{ kind = \"card\", title = \"Shot {}\" }}\n\
+             [[audio.voice]]\npath = \"line{i}.wav\"\nstart = {at:.3}\n",
+            i + 1
+        );
+        at += length + pause;
+    }
+    std::fs::write(dir.join("talk.toml"), spec).unwrap();
+    reel(
+        &["render", "talk.toml", "--preview", "-q", "-o", "talk.mp4"],
+        dir,
+    );
+}
+
+/// Plays a gst-launch line to its end.
+fn run(description: &str) {
+    use gst::prelude::*;
+    let pipeline = gst::parse::launch(description).unwrap();
+    pipeline.set_state(gst::State::Playing).unwrap();
+    let bus = pipeline.bus().unwrap();
+    for message in bus.iter_timed(gst::ClockTime::from_seconds(120)) {
+        match message.view() {
+            gst::MessageView::Eos(_) => break,
+            gst::MessageView::Error(e) => panic!("{description}: {}", e.error()),
+            _ => {}
+        }
+    }
+    pipeline.set_state(gst::State::Null).unwrap();
+}
+
+/// `bed.wav`: 30 s of reelmusic at `tempo` BPM.
+fn music(dir: &Path, tempo: f64) {
+    common::init();
+    run(&format!(
+        "reelmusic mood=uplifting tempo={tempo} key=D duration=30000000000 ! audioconvert ! \
+         wavenc ! filesink location={}",
+        dir.join("bed.wav").display()
+    ));
+}
+
+/// A tempo near 120 BPM whose beats (from 0 s) include `time`.
+fn tempo_with_a_beat_at(time: f64) -> f64 {
+    let beats = (time / 0.5).round();
+    60.0 * beats / time
+}
+
+fn ffprobe(path: &Path, entries: &str) -> String {
+    let output = Command::new("ffprobe")
+        .args(["-v", "error", "-show_entries", entries, "-of", "csv=p=0"])
+        .arg(path)
+        .output()
+        .unwrap();
+    String::from_utf8_lossy(&output.stdout).trim().to_string()
+}
+
+/// ffmpeg's log of running `filter` over the file's sound.
+fn ffmpeg_audio_filter(path: &Path, filter: &str) -> String {
+    let output = Command::new("ffmpeg")
+        .args(["-hide_banner", "-nostats", "-i"])
+        .arg(path)
+        .args(["-af", filter, "-f", "null", "-"])
+        .output()
+        .unwrap();
+    String::from_utf8_lossy(&output.stderr).into_owned()
+}
+
+fn integrated_lufs(path: &Path) -> f64 {
+    let log = ffmpeg_audio_filter(path, "ebur128");
+    let summary = &log[log.rfind("Summary:").expect("ebur128 summary")..];
+    summary
+        .lines()
+        .find_map(|l| l.trim().strip_prefix("I:"))
+        .and_then(|v| v.trim().trim_end_matches("LUFS").trim().parse().ok())
+        .expect("integrated loudness")
+}
+
+/// The number after `key` in `text` ("cut 7.52 s" → 7.52).
+fn number_after(text: &str, key: &str) -> f64 {
+    let rest = &text[text.find(key).unwrap_or_else(|| panic!("{key} in {text}")) + key.len()..];
+    rest.split_whitespace().next().unwrap().parse().unwrap()
+}
+
+/// What Whisper hears in the file, with the same models the edit used.
+fn transcript(path: &Path, dir: &Path) -> String {
+    let samples =
+        reel::render::audio::decode_samples(path, 16_000, 1, &Default::default()).unwrap();
+    let content = reel::render::cache::sha256_file(path).unwrap();
+    let cache = reel::render::Cache::at(dir.join("check-cache"));
+    let heard = reel::footage::transcribe::transcribe(&content, &samples, &cache).unwrap();
+    let texts: Vec<&str> = heard.sentences.iter().map(|s| s.text.as_str()).collect();
+    texts.join(" ")
+}
+
+/// The words of a .srt file's captions.
+fn srt_words(path: &Path) -> String {
+    let text = std::fs::read_to_string(path).unwrap();
+    let lines: Vec<&str> = text
+        .lines()
+        .filter(|l| !l.is_empty() && !l.contains("-->") && l.parse::<u32>().is_err())
+        .collect();
+    lines.join(" ")
+}
+
+#[test]
+fn footage_is_cut_to_whole_sentences_on_the_beat_at_the_target_length() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    footage(d);
+    // Where the first join falls without music; the bed then has a beat 0.1 s after it, so
+    // the join has a beat to move onto.
+    let plain = reel(
+        &["edit", "talk.mp4", "--target", "8s", "-q", "-o", "plain"],
+        d,
+    );
+    let unsnapped = joins_of(&plain)[0].0;
+    let tempo = tempo_with_a_beat_at(unsnapped + 0.1);
+    music(d, tempo);
+    let said = reel(
+        &[
+            "edit",
+            "talk.mp4",
+            "--music",
+            "bed.wav",
+            "--target",
+            "8s",
+            "-q",
+            "-o",
+            "out/cut.mp4",
+            "--otio",
+            "out/cut.otio",
+        ],
+        d,
+    );
+    println!("{plain}{said}");
+    let planned = number_after(&said, "cut ");
+    assert!(planned <= 8.0 && planned > 4.0, "{said}");
+    let out = d.join("out/cut.mp4");
+
+    // 1080x1920 30 fps H.264 + AAC, as long as planned.
+    assert_eq!(
+        ffprobe(&out, "stream=codec_name,width,height,r_frame_rate"),
+        "h264,1080,1920,30/1\naac,0/0"
+    );
+    let duration: f64 = ffprobe(&out, "format=duration").parse().unwrap();
+    assert!((duration - planned).abs() <= 0.1, "{duration} vs {planned}");
+    let lufs = integrated_lufs(&out);
+    assert!((lufs + 16.0).abs() <= 1.0, "{lufs} LUFS");
+
+    // What is heard in the result is what the captions say was kept: whole words only.
+    let kept = srt_words(&d.join("out/cut.srt"));
+    assert!(d.join("out/cut.vtt").is_file());
+    let heard = transcript(&out, d);
+    let wer = gstreel::asr::word_error_rate(&kept, &heard);
+    println!("kept: {kept}\nheard: {heard}\nword error {wer:.2}");
+    assert!(wer <= 0.25, "kept {kept:?}, heard {heard:?}");
+    // The target dropped a sentence (the footage runs longer), never part of one.
+    assert!(!said.contains(" 0 sentences dropped"), "{said}");
+
+    // A join lands on a beat wherever one is within 150 ms (the pauses leave room on both
+    // sides), checked against a fresh analysis of the bed; the .otio holds one clip per kept
+    // stretch, starting at the joins.
+    let bed = common::audio_samples_at(&d.join("bed.wav"), 22_050, 1);
+    let grid = gstreel::beats::analyse(&bed, 22_050, &Default::default());
+    assert!(
+        (grid.bpm - tempo).abs() < 1.0,
+        "{} BPM, made at {tempo}",
+        grid.bpm
+    );
+    let nearest = |t: f64| {
+        grid.beats
+            .iter()
+            .map(|b| (b.time - t).abs())
+            .fold(f64::INFINITY, f64::min)
+    };
+    let joins = joins_of(&said);
+    assert!(
+        joins[0].1,
+        "the first join moved onto the beat after it: {said}"
+    );
+    assert!((joins[0].0 - unsnapped - 0.1).abs() < 0.04, "{plain}{said}");
+    let starts = otio_clip_starts(&d.join("out/cut.otio"));
+    assert_eq!(starts.len(), joins.len() + 1, "{said}{starts:?}");
+    for ((time, on_beat), start) in joins.iter().zip(&starts[1..]) {
+        // Within a frame: the .otio counts whole frames at 30 fps.
+        assert!(
+            (time - start).abs() < 1.0 / 30.0 + 0.005,
+            "{said}{starts:?}"
+        );
+        if *on_beat {
+            assert!(nearest(*time) < 0.035, "{said}");
+        } else {
+            assert!(nearest(*time) > 0.13, "{said}: a beat was near enough");
+        }
+    }
+}
+
+/// The joins `reel edit` reports: (seconds, whether it is on a beat).
+fn joins_of(said: &str) -> Vec<(f64, bool)> {
+    let Some(line) = said.lines().find_map(|l| l.strip_prefix("joins at ")) else {
+        return Vec::new();
+    };
+    line.split(", ")
+        .map(|join| {
+            let time = join.split_whitespace().next().unwrap().parse().unwrap();
+            (time, join.ends_with("(on a beat)"))
+        })
+        .collect()
+}
+
+/// Where each clip of the .otio's video track starts, in seconds, as OpenTimelineIO reads it.
+fn otio_clip_starts(path: &Path) -> Vec<f64> {
+    let script = "import sys, opentimelineio as otio\n\
+        t = otio.adapters.read_from_file(sys.argv[1])\n\
+        v = [k for k in t.tracks if k.kind == 'Video'][0]\n\
+        for c in v.find_clips():\n    print(v.range_of_child(c).start_time.to_seconds())\n";
+    let output = Command::new(reel::models::install::python())
+        .args(["-c", script])
+        .arg(path)
+        .output()
+        .unwrap();
+    assert!(output.status.success(), "{output:?}");
+    String::from_utf8_lossy(&output.stdout)
+        .lines()
+        .map(|l| l.parse().unwrap())
+        .collect()
+}
+
+#[test]
+fn silences_over_the_threshold_are_cut_down_to_the_margin() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    footage(d);
+    let said = reel(
+        &[
+            "edit",
+            "talk.mp4",
+            "--cut",
+            "silence",
+            "--captions",
+            "none",
+            "-q",
+            "-o",
+            "out/tight.mp4",
+        ],
+        d,
+    );
+    let out = d.join("out/tight.mp4");
+    let before: f64 = ffprobe(&d.join("talk.mp4"), "format=duration")
+        .parse()
+        .unwrap();
+    let after: f64 = ffprobe(&out, "format=duration").parse().unwrap();
+    let removed = number_after(&said, "joins (0 on a beat), ");
+    assert!(removed > 1.0, "{said}");
+    assert!(
+        (before - after - removed).abs() < 0.15,
+        "{before} - {after} vs {removed}"
+    );
+    // ffmpeg hears no silence as long as the threshold (0.5 s) anywhere in the result.
+    let log = ffmpeg_audio_filter(&out, "silencedetect=noise=-40dB:d=0.5");
+    assert!(!log.contains("silence_start"), "{said}{log}");
+    let log = ffmpeg_audio_filter(&d.join("talk.mp4"), "silencedetect=noise=-40dB:d=0.5");
+    assert!(
+        log.contains("silence_start"),
+        "the footage has pauses to cut: {log}"
+    );
+}
