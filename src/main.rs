@@ -26,7 +26,8 @@ struct Cli {
 
 #[derive(clap::Args)]
 struct SubmitArgs {
-    /// A script, screenplay, outline, ad brief or edit spec; `-` reads script text from stdin.
+    /// A script, screenplay, outline, ad brief or edit spec, or footage to edit (a video file);
+    /// `-` reads script text from stdin.
     input: PathBuf,
     /// Export profile by name or .toml path; repeat for several (default: the daemon's).
     #[arg(long = "profile", value_name = "NAME")]
@@ -525,7 +526,7 @@ fn parse_length(text: &str) -> std::result::Result<f64, String> {
 
 fn edit_command(args: EditArgs) -> Result<()> {
     let names = if args.profiles.is_empty() {
-        vec!["shorts-1080x1920".to_string()]
+        vec![reel::footage::edit::PROFILE.to_string()]
     } else {
         args.profiles
     };
@@ -583,6 +584,13 @@ fn edit_command(args: EditArgs) -> Result<()> {
             })
             .collect();
         println!("joins at {}", joins.join(", "));
+    }
+    for found in &report.shots {
+        println!(
+            "wrote {} ({} shots) and a thumbnail per shot",
+            found.contact_sheet.display(),
+            found.shots.len()
+        );
     }
     print_report(&args.footage[0], &report.render);
     if let Some(path) = &args.otio {

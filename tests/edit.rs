@@ -7,17 +7,6 @@ mod common;
 use std::path::Path;
 use std::process::Command;
 
-/// What the narrator says, one line per shot.
-const LINES: [&str; 4] = [
-    "The boats leave the harbour before the sun is up.",
-    "By noon the fish are sold in the square.",
-    "Children run up the hill to watch the ferry.",
-    "At night the town is quiet again.",
-];
-
-/// Silence after each line, seconds: pauses a speaker leaves, and dead air.
-const PAUSES: [f64; 4] = [1.2, 0.05, 2.5, 1.0];
-
 fn reel(args: &[&str], dir: &Path) -> String {
     let output = common::run_reel(args, dir);
     let text = String::from_utf8_lossy(&output.stdout).into_owned();
@@ -27,76 +16,6 @@ fn reel(args: &[&str], dir: &Path) -> String {
         String::from_utf8_lossy(&output.stderr)
     );
     text
-}
-
-/// `talk.mp4`: 16:9 footage of a narrator (the active voice model) with pauses between the
-/// lines and no music, made by rendering an edit spec with reel.
-fn footage(dir: &Path) {
-    common::init();
-    let voice = reel::models::Registry::locate()
-        .active_for("tts")
-        .expect("make test installs the default voice");
-    let model_dir = reel::models::Registry::locate().model_dir(&voice.id);
-    let mut spec = String::from("name = \"talk\"\n");
-    let mut at = 0.6;
-    for (i, (line, pause)) in LINES.iter().zip(PAUSES).enumerate() {
-        let wav = dir.join(format!("line{i}.wav"));
-        run(&format!(
-            "reelspeech text=\"{line}\" model-dir=\"{}\" ! audioconvert ! wavenc ! \
-             filesink location={}",
-            model_dir.display(),
-            wav.display()
-        ));
-        let length = common::audio_samples_at(&wav, 16_000, 1).len() as f64 / 16_000.0;
-        let shot = if i == 0 {
-            at + length + pause
-        } else {
-            length + pause
-        };
-        spec += &format!(
-            "[[clips]]\nduration = {shot:.3}\nsource = {{ kind = \"card\", title = \"Shot {}\" }}\n\
-             [[audio.voice]]\npath = \"line{i}.wav\"\nstart = {at:.3}\n",
-            i + 1
-        );
-        at += length + pause;
-    }
-    std::fs::write(dir.join("talk.toml"), spec).unwrap();
-    reel(
-        &["render", "talk.toml", "--preview", "-q", "-o", "talk.mp4"],
-        dir,
-    );
-}
-
-/// Plays a gst-launch line to its end.
-fn run(description: &str) {
-    use gst::prelude::*;
-    let pipeline = gst::parse::launch(description).unwrap();
-    pipeline.set_state(gst::State::Playing).unwrap();
-    let bus = pipeline.bus().unwrap();
-    for message in bus.iter_timed(gst::ClockTime::from_seconds(120)) {
-        match message.view() {
-            gst::MessageView::Eos(_) => break,
-            gst::MessageView::Error(e) => panic!("{description}: {}", e.error()),
-            _ => {}
-        }
-    }
-    pipeline.set_state(gst::State::Null).unwrap();
-}
-
-/// `bed.wav`: 30 s of reelmusic at `tempo` BPM.
-fn music(dir: &Path, tempo: f64) {
-    common::init();
-    run(&format!(
-        "reelmusic mood=uplifting tempo={tempo} key=D duration=30000000000 ! audioconvert ! \
-         wavenc ! filesink location={}",
-        dir.join("bed.wav").display()
-    ));
-}
-
-/// A tempo near 120 BPM whose beats (from 0 s) include `time`.
-fn tempo_with_a_beat_at(time: f64) -> f64 {
-    let beats = (time / 0.5).round();
-    60.0 * beats / time
 }
 
 fn ffprobe(path: &Path, entries: &str) -> String {
@@ -160,7 +79,7 @@ fn srt_words(path: &Path) -> String {
 fn footage_is_cut_to_whole_sentences_on_the_beat_at_the_target_length() {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
-    footage(d);
+    common::footage::narrated(d);
     // Where the first join falls without music; the bed then has a beat 0.1 s after it, so
     // the join has a beat to move onto.
     let plain = reel(
@@ -168,8 +87,8 @@ fn footage_is_cut_to_whole_sentences_on_the_beat_at_the_target_length() {
         d,
     );
     let unsnapped = joins_of(&plain)[0].0;
-    let tempo = tempo_with_a_beat_at(unsnapped + 0.1);
-    music(d, tempo);
+    let tempo = common::footage::tempo_with_a_beat_at(unsnapped + 0.1);
+    common::footage::music(d, tempo);
     let said = reel(
         &[
             "edit",
@@ -188,6 +107,14 @@ fn footage_is_cut_to_whole_sentences_on_the_beat_at_the_target_length() {
     );
     println!("{plain}{said}");
     let planned = number_after(&said, "cut ");
+    // The four shots of the footage, each with a thumbnail, and their contact sheet.
+    assert!(
+        said.contains("wrote out/talk-contact-sheet.png (4 shots)"),
+        "{said}"
+    );
+    for n in 1..=4 {
+        assert!(d.join(format!("out/talk-shot-00{n}.png")).is_file());
+    }
     assert!(planned <= 8.0 && planned > 4.0, "{said}");
     let out = d.join("out/cut.mp4");
 
@@ -284,7 +211,7 @@ fn otio_clip_starts(path: &Path) -> Vec<f64> {
 fn silences_over_the_threshold_are_cut_down_to_the_margin() {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
-    footage(d);
+    common::footage::narrated(d);
     let said = reel(
         &[
             "edit",

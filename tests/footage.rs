@@ -3,43 +3,15 @@
 
 mod common;
 
+use common::footage::{ffmpeg, test_pattern};
 use reel::footage::probe;
-use std::path::Path;
-use std::process::Command;
-
-fn gst_launch(pipeline: &str) {
-    let status = Command::new("gst-launch-1.0")
-        .arg("-q")
-        .args(pipeline.split_whitespace())
-        .status()
-        .expect("gst-launch-1.0 runs");
-    assert!(status.success(), "{pipeline}");
-}
-
-fn ffmpeg(args: &[&str]) {
-    let output = Command::new("ffmpeg")
-        .args(["-v", "error", "-y"])
-        .args(args)
-        .output()
-        .expect("ffmpeg runs");
-    assert!(output.status.success(), "ffmpeg {args:?}: {output:?}");
-}
-
-/// One second of H.264 test pattern at `rate` in an MP4.
-fn clip(path: &Path, rate: &str) {
-    gst_launch(&format!(
-        "videotestsrc num-buffers=30 ! video/x-raw,width=320,height=240,framerate={rate} ! \
-         x264enc speed-preset=ultrafast ! mp4mux ! filesink location={}",
-        path.display()
-    ));
-}
 
 #[test]
 fn odd_frame_rates_are_read_as_exact_fractions() {
     let dir = tempfile::tempdir().unwrap();
     for (rate, want) in [("30000/1001", (30000, 1001)), ("60000/1001", (60000, 1001))] {
         let path = dir.path().join(format!("{}.mp4", want.0));
-        clip(&path, rate);
+        test_pattern(&path, rate);
         let footage = probe::probe(&path).unwrap();
         assert_eq!(footage.rate, want, "{footage:?}");
         assert!(!footage.variable_rate);
@@ -53,7 +25,7 @@ fn odd_frame_rates_are_read_as_exact_fractions() {
 fn a_phones_rotation_tag_turns_the_picture() {
     let dir = tempfile::tempdir().unwrap();
     let plain = dir.path().join("plain.mp4");
-    clip(&plain, "30/1");
+    test_pattern(&plain, "30/1");
     let turned = dir.path().join("turned.mp4");
     let (from, to) = (plain.to_str().unwrap(), turned.to_str().unwrap());
     ffmpeg(&["-i", from, "-c", "copy", "-metadata:s:v:0", "rotate=90", to]);
@@ -69,32 +41,8 @@ fn a_phones_rotation_tag_turns_the_picture() {
 fn bad_footage_gets_one_clear_error_naming_the_file() {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
-    std::fs::write(d.join("empty.mp4"), b"").unwrap();
-    std::fs::write(
-        d.join("notes.mp4"),
-        "Shopping list:\n- eggs\n- milk\n".repeat(40),
-    )
-    .unwrap();
-    let good = d.join("good.mp4");
-    clip(&good, "30/1");
-    let bytes = std::fs::read(&good).unwrap();
-    // mp4mux writes its index last: a copy cut short loses it, and the data box runs on.
-    std::fs::write(d.join("cut.mp4"), &bytes[..bytes.len() / 2]).unwrap();
-    ffmpeg(&[
-        "-f",
-        "lavfi",
-        "-i",
-        "sine=frequency=440:duration=1",
-        "-c:a",
-        "aac",
-        d.join("sound.mp4").to_str().unwrap(),
-    ]);
-    for (file, problem) in [
-        ("empty.mp4", "the file is empty"),
-        ("notes.mp4", "not a video file"),
-        ("cut.mp4", "truncated"),
-        ("sound.mp4", "no video stream (it holds only sound)"),
-    ] {
+    for (path, problem) in common::footage::unusable(d) {
+        let file = path.file_name().unwrap().to_str().unwrap();
         let output = common::run_reel(&["edit", file, "-q", "-o", "out"], d);
         let stderr = String::from_utf8_lossy(&output.stderr);
         assert!(!output.status.success(), "{file} was accepted");
@@ -108,4 +56,46 @@ fn bad_footage_gets_one_clear_error_naming_the_file() {
             "{file} left output"
         );
     }
+}
+
+#[test]
+fn shots_are_found_at_the_cuts_with_a_thumbnail_each_and_a_contact_sheet() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    // Three shots of 2, 1.5 and 2.5 s; the middle one zooms in as it plays (motion, not a cut).
+    std::fs::write(
+        d.join("shots.toml"),
+        "[[clips]]\nduration = 2.0\nsource = { kind = \"card\", title = \"One\", background = { kind = \"solid\", color = \"#1d3557\" } }\n\
+         [[clips]]\nduration = 1.5\nsource = { kind = \"card\", title = \"Two\", background = { kind = \"gradient\", from = \"#e63946\", to = \"#f1faee\" } }\n\
+         motion = { from = { zoom = 1.0 }, to = { zoom = 1.4 } }\n\
+         [[clips]]\nduration = 2.5\nsource = { kind = \"card\", title = \"Three\", background = { kind = \"solid\", color = \"#2a9d8f\" } }\n",
+    )
+    .unwrap();
+    let output = common::run_reel(
+        &["render", "shots.toml", "--preview", "-q", "-o", "shots.mp4"],
+        d,
+    );
+    assert!(output.status.success(), "{output:?}");
+    let footage = probe::probe(&d.join("shots.mp4")).unwrap();
+    let found =
+        reel::footage::shots::detect(&footage, &d.join("thumbs"), &Default::default()).unwrap();
+    let starts: Vec<f64> = found.shots.iter().map(|s| s.start).collect();
+    assert_eq!(starts.len(), 3, "{starts:?}");
+    assert!(
+        (starts[1] - 2.0).abs() <= 0.1 && (starts[2] - 3.5).abs() <= 0.1,
+        "{starts:?}"
+    );
+    assert!((found.shots[2].end - footage.duration).abs() < 1e-9);
+    for shot in &found.shots {
+        let info = reel::render::probe::probe(&shot.thumbnail)
+            .unwrap()
+            .video
+            .unwrap();
+        assert_eq!((info.width, info.height), (320, 180), "{shot:?}");
+    }
+    let sheet = reel::render::probe::probe(&found.contact_sheet)
+        .unwrap()
+        .video
+        .unwrap();
+    assert_eq!((sheet.width, sheet.height), (3 * 320 + 4 * 4, 180 + 2 * 4));
 }

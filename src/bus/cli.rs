@@ -66,6 +66,8 @@ pub async fn submit(
         let file_text = file.to_string_lossy().into_owned();
         if crate::plan::spec::is_spec(&file) {
             manager.submit_spec(&file_text, options).await
+        } else if crate::footage::is_footage_name(&file_text) {
+            manager.submit_footage(&[&file_text], options).await
         } else {
             manager.submit_script(&file_text, options).await
         }

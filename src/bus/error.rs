@@ -17,6 +17,8 @@ pub enum Error {
     InvalidScript(String),
     /// An option with an unknown key, a wrong type or a bad value.
     InvalidOptions(String),
+    /// Footage that cannot be edited (empty, not media, truncated, no video stream).
+    InvalidFootage(String),
     /// No job or project with that id.
     NotFound(String),
     /// The job cannot do that now (cancel a finished job, retry a running one).
@@ -41,6 +43,7 @@ impl From<EngineError> for Error {
             EngineError::Invalid(Invalid::Unreadable(_)) => Error::Unreadable(message),
             EngineError::Invalid(Invalid::Script(_)) => Error::InvalidScript(message),
             EngineError::Invalid(Invalid::Options(_)) => Error::InvalidOptions(message),
+            EngineError::Invalid(Invalid::Footage(_)) => Error::InvalidFootage(message),
             EngineError::UnknownJob(_) | EngineError::UnknownProject(_) => Error::NotFound(message),
             EngineError::WrongState { .. } => Error::WrongState(message),
             EngineError::Store(_) | EngineError::Io(_) => Error::Internal(message),

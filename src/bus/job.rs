@@ -31,7 +31,7 @@ pub fn watched(job: &Job) -> Vec<(&'static str, OwnedValue)> {
     let stage = job.current_stage().map(|s| s.as_str()).unwrap_or("");
     let stage_progress = job
         .current_stage()
-        .map(|s| job.stage(s).progress)
+        .and_then(|s| job.stage(s).map(|s| s.progress))
         .unwrap_or(1.0);
     vec![
         ("State", owned(Value::from(job.state.as_str()))),
@@ -163,7 +163,7 @@ impl JobObject {
         let job = self.job()?;
         Ok(job
             .current_stage()
-            .map(|s| job.stage(s).progress)
+            .and_then(|s| job.stage(s).map(|s| s.progress))
             .unwrap_or(1.0))
     }
 

@@ -38,6 +38,19 @@ fn input_of(source: &str, format: Option<String>) -> Input {
     }
 }
 
+/// The options of a script or spec submission: the footage-only ones are refused.
+fn script_options(options: &HashMap<String, OwnedValue>) -> Result<options::Submitted, Error> {
+    if let Some(key) = options::FOOTAGE_ONLY
+        .iter()
+        .find(|k| options.contains_key(**k))
+    {
+        return Err(Error::InvalidOptions(format!(
+            "option '{key}' is for SubmitFootage only"
+        )));
+    }
+    options::parse(options).map_err(Error::InvalidOptions)
+}
+
 impl Manager {
     /// Queues the job and serves its object before the path goes back to the caller.
     async fn submit(
@@ -68,7 +81,7 @@ impl Manager {
         source: String,
         options: HashMap<String, OwnedValue>,
     ) -> Result<OwnedObjectPath, Error> {
-        let options = options::parse(&options).map_err(Error::InvalidOptions)?;
+        let options = script_options(&options)?;
         let input = input_of(&source, options.format);
         self.submit(server, input, options.job).await
     }
@@ -80,7 +93,7 @@ impl Manager {
         path: String,
         options: HashMap<String, OwnedValue>,
     ) -> Result<OwnedObjectPath, Error> {
-        let options = options::parse(&options).map_err(Error::InvalidOptions)?;
+        let options = script_options(&options)?;
         let file = PathBuf::from(&path);
         if !crate::plan::spec::is_spec(&file) {
             return Err(Error::InvalidPath(format!(
@@ -88,6 +101,26 @@ impl Manager {
             )));
         }
         self.submit(server, Input::File(file), options.job).await
+    }
+
+    /// Queues an edit of the footage at `paths` (absolute, played in order) into a captioned
+    /// clip. Options: those of SubmitScript but format, and music s (absolute path of a bed
+    /// whose beats the cuts land on), target d (longest result, seconds), cut s (silence,
+    /// beats, both, none), captions s (plain, none). Footage that cannot be edited is refused
+    /// with InvalidFootage naming the file and the problem.
+    async fn submit_footage(
+        &self,
+        #[zbus(object_server)] server: &ObjectServer,
+        paths: Vec<String>,
+        options: HashMap<String, OwnedValue>,
+    ) -> Result<OwnedObjectPath, Error> {
+        let mut options = options::parse(&options).map_err(Error::InvalidOptions)?;
+        options.job.footage.get_or_insert_with(Default::default);
+        let engine = self.engine.clone();
+        let paths = paths.into_iter().map(PathBuf::from).collect();
+        let job = blocking(move || engine.submit_footage(paths, options.job)).await?;
+        publish::add_job(server, &self.engine, job.id).await?;
+        Ok(super::job_path(job.id))
     }
 
     /// Reads the script at `path` and stores it as a project named `name` (empty: the file's

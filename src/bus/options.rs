@@ -1,6 +1,7 @@
 //! The `a{sv}` options of submit calls → [`JobOptions`]. Unknown keys and wrong types are
 //! refused with the key named, so a typo never silently renders the default.
 
+use crate::footage::edit::CutMode;
 use crate::jobs::model::JobOptions;
 use std::collections::HashMap;
 use std::path::PathBuf;
@@ -16,7 +17,14 @@ pub const KNOWN: &[(&str, &str)] = &[
     ("variation", "u"),
     ("speech-rate", "d"),
     ("format", "s"),
+    ("music", "s"),
+    ("target", "d"),
+    ("cut", "s"),
+    ("captions", "s"),
 ];
+
+/// The options only SubmitFootage takes.
+pub const FOOTAGE_ONLY: &[&str] = &["music", "target", "cut", "captions"];
 
 /// Job options plus the text format, which only submitted text uses.
 #[derive(Debug, Default, PartialEq)]
@@ -71,6 +79,39 @@ pub fn parse(options: &HashMap<String, OwnedValue>) -> Result<Submitted, String>
                 _ => return Err(wrong("d")),
             },
             "format" => out.format = Some(string(value).ok_or_else(|| wrong("s"))?),
+            "music" => {
+                let path = PathBuf::from(string(value).ok_or_else(|| wrong("s"))?);
+                out.job.footage.get_or_insert_with(Default::default).music = Some(path)
+            }
+            "target" => match unwrap(value) {
+                Value::F64(seconds) if *seconds > 0.0 && seconds.is_finite() => {
+                    out.job.footage.get_or_insert_with(Default::default).target = Some(*seconds)
+                }
+                Value::F64(_) => return Err(format!("option '{key}' must be over 0 seconds")),
+                _ => return Err(wrong("d")),
+            },
+            "cut" => {
+                let name = string(value).ok_or_else(|| wrong("s"))?;
+                let cut = <CutMode as clap::ValueEnum>::from_str(&name, true).map_err(|_| {
+                    format!("option '{key}': '{name}' is not one of silence, beats, both, none")
+                })?;
+                out.job.footage.get_or_insert_with(Default::default).cut = cut
+            }
+            "captions" => {
+                let captions = match string(value).ok_or_else(|| wrong("s"))?.as_str() {
+                    "plain" => true,
+                    "none" => false,
+                    other => {
+                        return Err(format!(
+                            "option '{key}': '{other}' is not one of plain, none"
+                        ))
+                    }
+                };
+                out.job
+                    .footage
+                    .get_or_insert_with(Default::default)
+                    .captions = captions
+            }
             other => {
                 let known: Vec<&str> = KNOWN.iter().map(|(k, _)| *k).collect();
                 return Err(format!(
@@ -148,6 +189,30 @@ mod tests {
         assert_eq!((parsed.job.priority, parsed.job.variation), (5, 2));
         assert!(parsed.job.narrate_action);
         assert_eq!(parsed.format.as_deref(), Some("fountain"));
+    }
+
+    #[test]
+    fn reads_the_footage_options() {
+        let parsed = parse(&options(&[
+            ("music", Value::from("/music/bed.wav")),
+            ("target", Value::from(30.0)),
+            ("cut", Value::from("silence")),
+            ("captions", Value::from("none")),
+        ]))
+        .unwrap();
+        let footage = parsed.job.footage.unwrap();
+        assert_eq!(footage.music, Some(PathBuf::from("/music/bed.wav")));
+        assert_eq!(footage.target, Some(30.0));
+        assert_eq!(footage.cut, CutMode::Silence);
+        assert!(!footage.captions);
+        let err = parse(&options(&[("cut", Value::from("jump"))])).unwrap_err();
+        assert!(
+            err.contains("'cut'") && err.contains("silence, beats"),
+            "{err}"
+        );
+        let err = parse(&options(&[("target", Value::from(-3.0))])).unwrap_err();
+        assert!(err.contains("'target'"), "{err}");
+        assert_eq!(parse(&options(&[])).unwrap().job.footage, None);
     }
 
     #[test]

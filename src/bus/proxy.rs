@@ -21,6 +21,12 @@ pub trait Manager {
         options: HashMap<&str, Value<'_>>,
     ) -> zbus::Result<OwnedObjectPath>;
 
+    fn submit_footage(
+        &self,
+        paths: &[&str],
+        options: HashMap<&str, Value<'_>>,
+    ) -> zbus::Result<OwnedObjectPath>;
+
     fn create_project(&self, name: &str, path: &str) -> zbus::Result<OwnedObjectPath>;
 
     fn list_projects(&self) -> zbus::Result<Vec<(OwnedObjectPath, String, String, String, u32)>>;

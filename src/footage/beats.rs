@@ -10,7 +10,7 @@ use std::path::Path;
 /// Plenty for onsets: the analysis looks at bands up to a few kHz.
 const RATE: u32 = 22_050;
 
-#[derive(Debug, Clone, PartialEq, Default)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct Grid {
     pub bpm: f64,
     pub confidence: f64,

@@ -1,18 +1,35 @@
 //! `reel edit`: footage in, a finished cut out — probe every file, hear what is said, find the
 //! music's beats, plan the cut, and render it with the engine scripts use.
 
+use super::beats::{self, Grid};
 use super::probe::{self, Footage};
+use super::shots::{self, Shots};
 use super::transcribe::{self, Heard};
-use super::{beats, FootageError};
+use super::FootageError;
 use crate::plan::cuts::{self, Cut, Rules};
 use crate::plan::from_footage::{self, FootageEdit, SoundPiece};
 use crate::render::cache::{self, Cache};
 use crate::render::stages::Planned;
 use crate::render::{self, audio, Cancel, Destination, Progress, Report};
+use serde::{Deserialize, Serialize};
 use std::path::PathBuf;
 
+/// The profile an edit renders to unless told otherwise: a vertical short.
+pub const PROFILE: &str = "shorts-1080x1920";
+
 /// Which cuts the plan makes.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Default,
+    clap::ValueEnum,
+    serde::Serialize,
+    serde::Deserialize,
+)]
+#[serde(rename_all = "lowercase")]
 pub enum CutMode {
     /// Long silences out, no snapping.
     Silence,
@@ -68,6 +85,8 @@ impl EditOptions {
 #[derive(Debug, Clone)]
 pub struct EditReport {
     pub footage: Vec<Footage>,
+    /// Per file: its shots, their thumbnails and the contact sheet.
+    pub shots: Vec<Shots>,
     pub heard: Vec<Heard>,
     pub cut: Cut,
     /// Tempo of the music, when it has a beat.
@@ -75,7 +94,8 @@ pub struct EditReport {
     pub render: Report,
 }
 
-/// Edits `sources` (played in order) into one video per profile of `destination`.
+/// Edits `sources` (played in order) into one video per profile of `destination`, in this
+/// process: the stages a footage job runs, one after another.
 pub fn edit(
     sources: &[PathBuf],
     options: &EditOptions,
@@ -84,32 +104,91 @@ pub fn edit(
     cancel: &Cancel,
     progress: &mut dyn FnMut(Progress),
 ) -> Result<EditReport, FootageError> {
+    let probed = probe_all(sources, options, progress)?;
+    let shots = find_shots(&probed, &destination.output.folder(), cancel, progress)?;
+    let heard = hear_all(&probed, cache, cancel, progress)?;
+    let grid = beat_grid(options, cancel, progress)?;
+    let analysis = Analysis {
+        probed,
+        heard,
+        grid,
+    };
+    let edit = plan(&analysis, options, cache, cancel, progress)?;
+    let render = render::render_planned(edit.planned, destination, cache, cancel, progress)?;
+    Ok(EditReport {
+        footage: analysis.probed.footage,
+        shots,
+        heard: analysis.heard,
+        cut: edit.cut,
+        bpm: analysis.grid.map(|g| g.bpm).filter(|bpm| *bpm > 0.0),
+        render,
+    })
+}
+
+/// The `probe` stage's result: each file as read, and its content hash (the cache key of its
+/// transcript and sound).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Probed {
+    pub footage: Vec<Footage>,
+    pub contents: Vec<String>,
+}
+
+/// Reads every file (and the music) or says which one cannot be edited and why.
+pub fn probe_all(
+    sources: &[PathBuf],
+    options: &EditOptions,
+    progress: &mut dyn FnMut(Progress),
+) -> Result<Probed, FootageError> {
     progress(stage("probe", sources.len()));
-    let footage = sources
-        .iter()
-        .enumerate()
-        .map(|(i, path)| {
-            let probed = probe::probe(path);
-            progress(Progress::Advance((i + 1) as f64));
-            probed
-        })
-        .collect::<Result<Vec<_>, _>>()?;
-    if let Some(music) = &options.music {
-        crate::render::probe::probe(music).map_err(|problem| FootageError::Unusable {
-            path: music.clone(),
-            problem,
-        })?;
+    let mut footage = Vec::with_capacity(sources.len());
+    let mut contents = Vec::with_capacity(sources.len());
+    for (done, path) in sources.iter().enumerate() {
+        footage.push(probe::probe(path)?);
+        contents.push(cache::sha256_file(path).map_err(|e| FootageError::io(path, e))?);
+        progress(Progress::Advance((done + 1) as f64));
     }
+    if let Some(music) = &options.music {
+        let info =
+            crate::render::probe::probe(music).map_err(|problem| FootageError::Unusable {
+                path: music.clone(),
+                problem: format!("not music GStreamer can read ({problem})"),
+            })?;
+        if info.audio.is_none() {
+            return Err(FootageError::Unusable {
+                path: music.clone(),
+                problem: "no sound in it".into(),
+            });
+        }
+    }
+    Ok(Probed { footage, contents })
+}
 
-    // What each file holds, for the cache keys of its transcript and sound.
-    let contents = sources
-        .iter()
-        .map(|path| cache::sha256_file(path).map_err(|e| FootageError::io(path, e)))
-        .collect::<Result<Vec<_>, _>>()?;
+/// The `shots` stage: each file's shots, with thumbnails and a contact sheet in `folder`.
+pub fn find_shots(
+    probed: &Probed,
+    folder: &std::path::Path,
+    cancel: &Cancel,
+    progress: &mut dyn FnMut(Progress),
+) -> Result<Vec<Shots>, FootageError> {
+    progress(stage("shots", probed.footage.len()));
+    let mut all = Vec::new();
+    for (done, item) in probed.footage.iter().enumerate() {
+        all.push(shots::detect(item, folder, cancel)?);
+        progress(Progress::Advance((done + 1) as f64));
+    }
+    Ok(all)
+}
 
-    progress(stage("transcribe", sources.len()));
+/// The `transcribe` stage: what is heard in each file (nothing in a file without sound).
+pub fn hear_all(
+    probed: &Probed,
+    cache: &Cache,
+    cancel: &Cancel,
+    progress: &mut dyn FnMut(Progress),
+) -> Result<Vec<Heard>, FootageError> {
+    progress(stage("transcribe", probed.footage.len()));
     let mut heard = Vec::new();
-    for (done, (item, content)) in footage.iter().zip(&contents).enumerate() {
+    for (done, (item, content)) in probed.footage.iter().zip(&probed.contents).enumerate() {
         heard.push(match item.audio {
             Some(_) => {
                 let samples = audio::decode_samples(&item.path, transcribe::RATE, 1, cancel)?;
@@ -119,22 +198,54 @@ pub fn edit(
         });
         progress(Progress::Advance((done + 1) as f64));
     }
+    Ok(heard)
+}
 
-    let rules = options.rules();
-    let grid = match (&options.music, rules.snap > 0.0) {
-        (Some(music), true) => {
-            progress(stage("beats", 1));
-            let grid = beats::of_file(music, cancel)?;
-            progress(Progress::Advance(1.0));
-            Some(grid)
-        }
+/// The `beats` stage: the music's grid, when there is music and the cut snaps to it.
+pub fn beat_grid(
+    options: &EditOptions,
+    cancel: &Cancel,
+    progress: &mut dyn FnMut(Progress),
+) -> Result<Option<Grid>, FootageError> {
+    progress(stage("beats", 1));
+    let grid = match (&options.music, options.rules().snap > 0.0) {
+        (Some(music), true) => Some(beats::of_file(music, cancel)?),
         _ => None,
     };
+    progress(Progress::Advance(1.0));
+    Ok(grid)
+}
 
+/// Everything the analysis stages found.
+pub struct Analysis {
+    pub probed: Probed,
+    pub heard: Vec<Heard>,
+    pub grid: Option<Grid>,
+}
+
+/// The `plan` stage's result: the timeline to render and the cut it came from.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct PlannedEdit {
+    pub planned: Planned,
+    pub cut: Cut,
+    /// The footage's sound, cut into the pieces the timeline plays.
+    pub sound: Vec<PathBuf>,
+}
+
+/// Plans the cut and writes the pieces of sound it plays.
+pub fn plan(
+    analysis: &Analysis,
+    options: &EditOptions,
+    cache: &Cache,
+    cancel: &Cancel,
+    progress: &mut dyn FnMut(Progress),
+) -> Result<PlannedEdit, FootageError> {
     progress(stage("plan", 1));
+    let footage = &analysis.probed.footage;
+    let heard = &analysis.heard;
     let materials: Vec<cuts::Material> = footage
         .iter()
-        .zip(&heard)
+        .zip(heard)
         .map(|(item, heard)| cuts::Material {
             duration: item.duration,
             speech: heard.speech.clone(),
@@ -145,20 +256,20 @@ pub fn edit(
                 .collect(),
         })
         .collect();
-    let beat_grid = grid.as_ref().map_or(&[][..], |g| &g.beats[..]);
-    let cut = cuts::plan(&materials, &rules, beat_grid)?;
-    let pieces = from_footage::sound_pieces(&cut, &heard);
-    let sound = sound_files(&footage, &contents, &pieces, cache, cancel)?;
-    progress(Progress::Advance(1.0));
-
+    let beat_grid = analysis.grid.as_ref().map_or(&[][..], |g| &g.beats[..]);
+    let cut = cuts::plan(&materials, &options.rules(), beat_grid)?;
+    let pieces = from_footage::sound_pieces(&cut, heard);
+    let sound = sound_files(&analysis.probed, &pieces, cache, cancel)?;
+    let sources: Vec<PathBuf> = footage.iter().map(|f| f.path.clone()).collect();
     let name = sources[0]
         .file_stem()
         .map(|s| s.to_string_lossy().into_owned())
         .unwrap_or_default();
+    let sound_paths = sound.iter().map(|(_, path)| path.clone()).collect();
     let timeline = from_footage::timeline(FootageEdit {
         name,
-        sources,
-        heard: &heard,
+        sources: &sources,
+        heard,
         cut: &cut,
         sound,
         music: options.music.clone(),
@@ -177,18 +288,15 @@ pub fn edit(
             )
         })
         .collect();
-    let planned = Planned {
-        timeline,
-        places,
-        warnings: Vec::new(),
-    };
-    let render = render::render_planned(planned, destination, cache, cancel, progress)?;
-    Ok(EditReport {
-        footage,
-        heard,
+    progress(Progress::Advance(1.0));
+    Ok(PlannedEdit {
+        planned: Planned {
+            timeline,
+            places,
+            warnings: Vec::new(),
+        },
         cut,
-        bpm: grid.map(|g| g.bpm).filter(|bpm| *bpm > 0.0),
-        render,
+        sound: sound_paths,
     })
 }
 
@@ -202,8 +310,7 @@ fn stage(name: &str, total: usize) -> Progress {
 /// Each piece of the footage's sound as a WAV in the cache, decoded once per file at the mix's
 /// rate and cut at exact samples (so the pieces abut without a click), reused when it exists.
 fn sound_files(
-    footage: &[Footage],
-    contents: &[String],
+    probed: &Probed,
     pieces: &[SoundPiece],
     cache: &Cache,
     cancel: &Cancel,
@@ -213,11 +320,11 @@ fn sound_files(
     let channels = audio::CHANNELS as usize;
     let rate = f64::from(audio::RATE);
     for piece in pieces {
-        let item = &footage[piece.source];
+        let item = &probed.footage[piece.source];
         if item.audio.is_none() {
             continue;
         }
-        let content = &contents[piece.source];
+        let content = &probed.contents[piece.source];
         let first = (piece.start * rate).round() as usize;
         let last = (piece.end * rate).round() as usize;
         let path = cache.path(

@@ -5,9 +5,20 @@
 pub mod beats;
 pub mod edit;
 pub mod probe;
+pub mod shots;
 pub mod transcribe;
 
 use std::path::{Path, PathBuf};
+
+/// Extensions of the video files the inbox edits as footage.
+pub const VIDEO_EXTENSIONS: &[&str] = &["mp4", "mov", "m4v", "mkv", "webm", "avi", "mts"];
+
+/// Whether a file of this name is footage (by its extension, in any case).
+pub fn is_footage_name(name: &str) -> bool {
+    name.rsplit_once('.').is_some_and(|(stem, ext)| {
+        !stem.is_empty() && VIDEO_EXTENSIONS.contains(&ext.to_ascii_lowercase().as_str())
+    })
+}
 
 #[derive(Debug, thiserror::Error)]
 pub enum FootageError {
@@ -29,6 +40,22 @@ impl FootageError {
         FootageError::Io {
             path: path.to_path_buf(),
             message: err.to_string(),
+        }
+    }
+}
+
+/// Jobs report every failure as a render error; the message stays the same.
+impl From<FootageError> for crate::render::RenderError {
+    fn from(err: FootageError) -> crate::render::RenderError {
+        use crate::render::RenderError;
+        match err {
+            FootageError::Render(err) => err,
+            FootageError::Unusable { path, problem } => RenderError::Input {
+                path,
+                message: problem,
+            },
+            FootageError::Io { path, message } => RenderError::Io { path, message },
+            other => RenderError::Edit(other.to_string()),
         }
     }
 }

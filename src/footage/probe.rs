@@ -7,7 +7,7 @@ use crate::render::probe as media;
 use std::io::Read;
 use std::path::{Path, PathBuf};
 
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Footage {
     pub path: PathBuf,
     /// Seconds.

@@ -51,15 +51,31 @@ impl JobState {
 }
 
 named_enum! {
-    /// The stages of every job, in order.
-    StageName { Parse = "parse", Voice = "voice", Visuals = "visuals", Plan = "plan", Music = "music", Render = "render" }
+    /// The stages jobs go through: a script job's, then a footage job's own.
+    StageName {
+        Parse = "parse", Voice = "voice", Visuals = "visuals", Plan = "plan", Music = "music",
+        Render = "render", Probe = "probe", Shots = "shots", Transcribe = "transcribe",
+        Beats = "beats",
+    }
 }
 
 impl StageName {
-    pub const ALL: [StageName; 6] = [
+    /// A script's (or spec's, or brief's) stages, in order.
+    pub const SCRIPT: [StageName; 6] = [
         StageName::Parse,
         StageName::Voice,
         StageName::Visuals,
+        StageName::Plan,
+        StageName::Music,
+        StageName::Render,
+    ];
+
+    /// Footage's stages, in order.
+    pub const FOOTAGE: [StageName; 7] = [
+        StageName::Probe,
+        StageName::Shots,
+        StageName::Transcribe,
+        StageName::Beats,
         StageName::Plan,
         StageName::Music,
         StageName::Render,
@@ -74,6 +90,10 @@ impl StageName {
             StageName::Plan => 0.03,
             StageName::Music => 0.08,
             StageName::Render => 0.70,
+            StageName::Probe => 0.01,
+            StageName::Shots => 0.04,
+            StageName::Transcribe => 0.15,
+            StageName::Beats => 0.03,
         }
     }
 }
@@ -140,6 +160,46 @@ pub struct JobOptions {
     pub speech_rate: crate::project::SpeechRate,
     /// The inbox file the job came from (its name as dropped), for jobs the watcher made.
     pub source: Option<String>,
+    /// Set for footage to edit (the job's input is the first file).
+    #[serde(default)]
+    pub footage: Option<FootageOptions>,
+}
+
+/// How footage is edited (see [`crate::footage::edit::EditOptions`]).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct FootageOptions {
+    /// Files played after the job's input, in order.
+    #[serde(default)]
+    pub more: Vec<PathBuf>,
+    pub music: Option<PathBuf>,
+    pub target: Option<f64>,
+    pub cut: crate::footage::edit::CutMode,
+    pub captions: bool,
+}
+
+impl Default for FootageOptions {
+    fn default() -> FootageOptions {
+        let edit = crate::footage::edit::EditOptions::default();
+        FootageOptions {
+            more: Vec::new(),
+            music: edit.music,
+            target: edit.target,
+            cut: edit.cut,
+            captions: edit.captions,
+        }
+    }
+}
+
+impl FootageOptions {
+    pub fn edit_options(&self) -> crate::footage::edit::EditOptions {
+        crate::footage::edit::EditOptions {
+            music: self.music.clone(),
+            target: self.target,
+            cut: self.cut,
+            captions: self.captions,
+            ..Default::default()
+        }
+    }
 }
 
 impl JobOptions {
@@ -185,9 +245,9 @@ impl Job {
             name,
             project,
             input,
+            stages: Job::stages_for(&options),
             options,
             state: JobState::Queued,
-            stages: StageName::ALL.into_iter().map(Stage::new).collect(),
             error: None,
             outputs: Vec::new(),
             created_ms: id.millis(),
@@ -197,12 +257,30 @@ impl Job {
         }
     }
 
-    pub fn stage(&self, name: StageName) -> &Stage {
-        &self.stages[name as usize]
+    fn stages_for(options: &JobOptions) -> Vec<Stage> {
+        let names: &[StageName] = match options.footage {
+            Some(_) => &StageName::FOOTAGE,
+            None => &StageName::SCRIPT,
+        };
+        names.iter().copied().map(Stage::new).collect()
     }
 
-    pub fn stage_mut(&mut self, name: StageName) -> &mut Stage {
-        &mut self.stages[name as usize]
+    /// The stage `name`, when this kind of job has it.
+    pub fn stage(&self, name: StageName) -> Option<&Stage> {
+        self.stages.iter().find(|s| s.name == name)
+    }
+
+    pub fn stage_mut(&mut self, name: StageName) -> Option<&mut Stage> {
+        self.stages.iter_mut().find(|s| s.name == name)
+    }
+
+    /// Every file the job is made from: the input, and for footage the files after it.
+    pub fn inputs(&self) -> Vec<PathBuf> {
+        let mut all = vec![self.input.clone()];
+        if let Some(footage) = &self.options.footage {
+            all.extend(footage.more.iter().cloned());
+        }
+        all
     }
 
     /// The stage running now, or the next one to run; `None` once all are done.
@@ -248,14 +326,27 @@ mod tests {
     fn progress_stays_within_0_and_1_and_grows_with_stages() {
         let mut job = Job::new(Id::new(), "a.txt".into(), JobOptions::default(), None);
         assert_eq!(job.progress(), 0.0);
-        job.stage_mut(StageName::Parse).state = StageState::Done;
+        job.stage_mut(StageName::Parse).unwrap().state = StageState::Done;
         let after_parse = job.progress();
-        job.stage_mut(StageName::Voice).progress = 7.0; // a bad report is clamped
+        job.stage_mut(StageName::Voice).unwrap().progress = 7.0; // a bad report is clamped
         assert!(job.progress() > after_parse && job.progress() <= 1.0);
-        for stage in StageName::ALL {
-            job.stage_mut(stage).state = StageState::Done;
+        for stage in StageName::SCRIPT {
+            job.stage_mut(stage).unwrap().state = StageState::Done;
         }
         assert!((job.progress() - 1.0).abs() < 1e-9);
         assert_eq!(job.current_stage(), None);
+    }
+
+    #[test]
+    fn footage_jobs_have_their_own_stages() {
+        let options = JobOptions {
+            footage: Some(FootageOptions::default()),
+            ..JobOptions::default()
+        };
+        let job = Job::new(Id::new(), "talk.mp4".into(), options, None);
+        let names: Vec<StageName> = job.stages.iter().map(|s| s.name).collect();
+        assert_eq!(names, StageName::FOOTAGE);
+        assert!(job.stage(StageName::Voice).is_none());
+        assert_eq!(job.current_stage(), Some(StageName::Probe));
     }
 }

@@ -4,7 +4,11 @@
 //! middle of encoding goes on from the encode, with speech, cards and mix reused.
 
 use super::artifacts;
-use super::model::{Artifact, Job, StageName, StageState};
+use super::model::{Artifact, FootageOptions, Job, StageName, StageState};
+use crate::footage::beats::Grid;
+use crate::footage::edit::{self, PlannedEdit, Probed};
+use crate::footage::shots::Shots;
+use crate::footage::transcribe::Heard;
 use crate::plan::from_project::Speech;
 use crate::plan::timeline::Source;
 use crate::render::audio::Mix;
@@ -48,6 +52,9 @@ pub fn run(
 ) -> Result<Vec<PathBuf>, RenderError> {
     // Every stage may touch GStreamer (probing pictures, speech, mixing); start it first.
     crate::render::pipeline::init()?;
+    if let Some(footage) = &job.options.footage {
+        return run_footage(job, footage, ctx, tracker);
+    }
     let options = job.options.render_options();
     let parsed: Parsed = stage(job, StageName::Parse, ctx, tracker, |_| {
         Ok((stages::read(&job.input, options)?, Vec::new()))
@@ -99,9 +106,75 @@ pub fn run(
         };
         Ok((planned, Vec::new()))
     })?;
+    mix_and_render(job, ctx, tracker, &planned)
+}
+
+/// A footage job: probe, transcribe, beats, plan, music, render.
+fn run_footage(
+    job: &Job,
+    footage: &FootageOptions,
+    ctx: &Context,
+    tracker: &mut dyn Tracker,
+) -> Result<Vec<PathBuf>, RenderError> {
+    let options = footage.edit_options();
+    let sources = job.inputs();
+    let probed: Probed = stage(job, StageName::Probe, ctx, tracker, |tracker| {
+        let probed = edit::probe_all(&sources, &options, &mut reporter(tracker, StageName::Probe))?;
+        Ok((probed, Vec::new()))
+    })?;
+    let _shots: Vec<Shots> = stage(job, StageName::Shots, ctx, tracker, |tracker| {
+        let mut progress = reporter(tracker, StageName::Shots);
+        let shots = edit::find_shots(&probed, ctx.output_dir, ctx.cancel, &mut progress)?;
+        let mut files = Vec::new();
+        for found in &shots {
+            for shot in &found.shots {
+                files.push(artifact("thumbnail", &shot.thumbnail)?);
+            }
+            files.push(artifact("contact-sheet", &found.contact_sheet)?);
+        }
+        Ok((shots, files))
+    })?;
+    let heard: Vec<Heard> = stage(job, StageName::Transcribe, ctx, tracker, |tracker| {
+        let mut progress = reporter(tracker, StageName::Transcribe);
+        let heard = edit::hear_all(&probed, ctx.cache, ctx.cancel, &mut progress)?;
+        Ok((heard, Vec::new()))
+    })?;
+    let grid: Option<Grid> = stage(job, StageName::Beats, ctx, tracker, |tracker| {
+        let grid = edit::beat_grid(
+            &options,
+            ctx.cancel,
+            &mut reporter(tracker, StageName::Beats),
+        )?;
+        Ok((grid, Vec::new()))
+    })?;
+    let analysis = edit::Analysis {
+        probed,
+        heard,
+        grid,
+    };
+    let planned: PlannedEdit = stage(job, StageName::Plan, ctx, tracker, |tracker| {
+        let mut progress = reporter(tracker, StageName::Plan);
+        let planned = edit::plan(&analysis, &options, ctx.cache, ctx.cancel, &mut progress)?;
+        let files = planned
+            .sound
+            .iter()
+            .map(|path| artifact("sound", path))
+            .collect::<Result<_, _>>()?;
+        Ok((planned, files))
+    })?;
+    mix_and_render(job, ctx, tracker, &planned.planned)
+}
+
+/// The last two stages of every job: the sound track, then every profile's file.
+fn mix_and_render(
+    job: &Job,
+    ctx: &Context,
+    tracker: &mut dyn Tracker,
+    planned: &Planned,
+) -> Result<Vec<PathBuf>, RenderError> {
     let mix: Mix = stage(job, StageName::Music, ctx, tracker, |tracker| {
         let mix = stages::mix(
-            &planned,
+            planned,
             ctx.cache,
             ctx.cancel,
             &mut reporter(tracker, StageName::Music),
@@ -109,7 +182,7 @@ pub fn run(
         let file = artifact("mix", &mix.path)?;
         Ok((mix, vec![file]))
     })?;
-    render(job, ctx, tracker, &planned, &mix)
+    render(job, ctx, tracker, planned, &mix)
 }
 
 /// Runs `work` for stage `name` unless an earlier run finished it and its files are intact;
@@ -121,8 +194,7 @@ fn stage<T: Serialize + DeserializeOwned>(
     tracker: &mut dyn Tracker,
     work: impl FnOnce(&mut dyn Tracker) -> Result<(T, Vec<Artifact>), RenderError>,
 ) -> Result<T, RenderError> {
-    let previous = job.stage(name);
-    if previous.state == StageState::Done {
+    if let Some(previous) = job.stage(name).filter(|s| s.state == StageState::Done) {
         if let Some(value) = artifacts::load(&previous.artifacts) {
             tracing::info!(stage = %name, "reusing the finished stage");
             return Ok(value);
@@ -150,8 +222,8 @@ fn render(
 ) -> Result<Vec<PathBuf>, RenderError> {
     let finished: Vec<&Artifact> = job
         .stage(StageName::Render)
-        .artifacts
-        .iter()
+        .into_iter()
+        .flat_map(|s| &s.artifacts)
         .filter(|a| a.kind == "output" && artifacts::intact(a))
         .collect();
     tracker.start(StageName::Render, true);

@@ -19,6 +19,9 @@ pub enum Invalid {
     Script(String),
     #[error("{0}")]
     Options(String),
+    /// Footage (or its music) that cannot be edited.
+    #[error("{0}")]
+    Footage(String),
 }
 
 /// What the caller gives: a file the daemon can read, or the text itself.
@@ -44,6 +47,29 @@ pub fn text_extension(format: Option<&str>) -> Result<&'static str, Invalid> {
             "format '{other}' is not one of plain, fountain, markdown, brief"
         ))),
     }
+}
+
+/// Footage files and the music for an edit: absolute paths to files that can be edited.
+pub fn check_footage(paths: &[PathBuf], music: Option<&Path>) -> Result<(), Invalid> {
+    if paths.is_empty() {
+        return Err(Invalid::Path("no footage given".into()));
+    }
+    for path in paths {
+        check_file(path)?;
+        crate::footage::probe::probe(path).map_err(|e| Invalid::Footage(e.to_string()))?;
+    }
+    if let Some(music) = music {
+        check_file(music)?;
+        let info = crate::render::probe::probe(music)
+            .map_err(|e| Invalid::Footage(format!("{}: not music ({e})", music.display())))?;
+        if info.audio.is_none() {
+            return Err(Invalid::Footage(format!(
+                "{}: no sound in it",
+                music.display()
+            )));
+        }
+    }
+    Ok(())
 }
 
 /// A file path from a caller: absolute, an existing readable file.

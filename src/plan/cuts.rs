@@ -6,6 +6,8 @@
 //! A cut only ever falls where the voice-activity model hears no speech, so it never falls
 //! inside a word.
 
+use serde::{Deserialize, Serialize};
+
 /// What is known of one piece of footage.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct Material {
@@ -18,7 +20,7 @@ pub struct Material {
 }
 
 /// A music beat on the output's timeline (the bed starts with the cut).
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct Beat {
     pub time: f64,
     pub downbeat: bool,
@@ -48,7 +50,7 @@ impl Default for Rules {
 }
 
 /// A stretch of one source that stays, in source seconds.
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct Kept {
     pub source: usize,
     pub start: f64,
@@ -62,14 +64,14 @@ impl Kept {
 }
 
 /// A join between two kept stretches, on the output's timeline.
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct Join {
     pub time: f64,
     /// The beat it was moved onto, if it was.
     pub beat: Option<Beat>,
 }
 
-#[derive(Debug, Clone, PartialEq, Default)]
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct Cut {
     pub kept: Vec<Kept>,
     /// One per pair of neighbouring kept stretches that are not continuous in the source.

@@ -47,13 +47,7 @@ fn typeset(card: &Card, width: u32, height: u32, out: &std::path::Path) -> Resul
         .fps(gst::Fraction::new(0, 1))
         .build()
         .map_err(|e| pipeline::internal(e.to_string()))?;
-    let caps = info
-        .to_caps()
-        .map_err(|e| pipeline::internal(e.to_string()))?;
-    let source = gst_app::AppSrc::builder()
-        .caps(&caps)
-        .format(gst::Format::Time)
-        .build();
+    let source = super::png::still_source(&info)?;
     let short_side = f64::from(width.min(height));
     let title_px = short_side * 0.075;
     let title = text_layer(
@@ -92,14 +86,7 @@ fn typeset(card: &Card, width: u32, height: u32, out: &std::path::Path) -> Resul
         ],
     )?;
 
-    let mut buffer = gst::Buffer::from_mut_slice(background(card.background, width, height));
-    if let Some(b) = buffer.get_mut() {
-        b.set_pts(gst::ClockTime::ZERO);
-    }
-    source
-        .push_buffer(buffer)
-        .map_err(|e| pipeline::internal(e.to_string()))?;
-    let _ = source.end_of_stream();
+    super::png::push_still(&source, background(card.background, width, height))?;
     pipeline::run(&pipeline, "title card", || {})
 }
 

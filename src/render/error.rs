@@ -40,6 +40,9 @@ pub enum RenderError {
     Init(String),
     #[error("stopped on request")]
     Cancelled,
+    /// Footage that cannot be cut as asked (no speech, a target too short, no model).
+    #[error("{0}")]
+    Edit(String),
 }
 
 impl RenderError {

@@ -18,6 +18,7 @@ pub mod loudness;
 pub mod otio;
 pub mod output;
 pub mod pipeline;
+pub mod png;
 pub mod probe;
 pub mod profile;
 pub mod stages;
@@ -52,6 +53,17 @@ impl Output {
         match path.extension().and_then(|e| e.to_str()) {
             Some("mp4" | "mkv" | "m4v") => Output::File(path.to_path_buf()),
             _ => Output::Folder(path.to_path_buf()),
+        }
+    }
+
+    /// The folder the files go into.
+    pub fn folder(&self) -> PathBuf {
+        match self {
+            Output::Folder(dir) => dir.clone(),
+            Output::File(file) => file
+                .parent()
+                .map(Path::to_path_buf)
+                .unwrap_or_else(|| PathBuf::from(".")),
         }
     }
 

@@ -434,7 +434,7 @@ mod tests {
                     JobOptions::default(),
                     Some(project),
                 );
-                job.stage_mut(StageName::Parse).state = StageState::Done;
+                job.stage_mut(StageName::Parse).unwrap().state = StageState::Done;
                 store
                     .put_job_with_artifacts(&job, &[artifact('a')])
                     .unwrap();
@@ -446,7 +446,10 @@ mod tests {
         let jobs = store.jobs().unwrap();
         assert_eq!(jobs.iter().map(|j| j.id).collect::<Vec<_>>(), ids);
         assert_eq!(jobs[0].state, JobState::Queued);
-        assert_eq!(jobs[0].stage(StageName::Parse).state, StageState::Done);
+        assert_eq!(
+            jobs[0].stage(StageName::Parse).unwrap().state,
+            StageState::Done
+        );
         assert_eq!(store.jobs_of(project).unwrap(), ids);
         assert_eq!(store.assets_with_hash(&"a".repeat(64)).unwrap().len(), 3);
         assert!(store.assets_with_hash(&"b".repeat(64)).unwrap().is_empty());

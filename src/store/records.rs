@@ -3,7 +3,10 @@
 //! version (`{"v":1,...}`); a new version adds a variant and a conversion from the old one.
 
 use super::{Id, ProjectInfo, SceneInfo};
-use crate::jobs::model::{Artifact, Job, JobOptions, JobState, Stage, StageName, StageState};
+use crate::footage::edit::CutMode;
+use crate::jobs::model::{
+    Artifact, FootageOptions, Job, JobOptions, JobState, Stage, StageName, StageState,
+};
 use serde::{Deserialize, Serialize};
 use std::path::PathBuf;
 
@@ -31,6 +34,9 @@ pub struct JobV1 {
     /// The inbox file name; absent in records from before the inbox.
     #[serde(default)]
     source: Option<String>,
+    /// Footage to edit; absent for script jobs and in records from before footage.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    footage: Option<FootageV1>,
     state: JobState,
     stages: Vec<StageV1>,
     error: Option<String>,
@@ -39,6 +45,39 @@ pub struct JobV1 {
     started_ms: Option<u64>,
     finished_ms: Option<u64>,
     attempts: u32,
+}
+
+#[derive(Serialize, Deserialize)]
+pub struct FootageV1 {
+    more: Vec<PathBuf>,
+    music: Option<PathBuf>,
+    target: Option<f64>,
+    cut: CutMode,
+    captions: bool,
+}
+
+impl From<&FootageOptions> for FootageV1 {
+    fn from(f: &FootageOptions) -> FootageV1 {
+        FootageV1 {
+            more: f.more.clone(),
+            music: f.music.clone(),
+            target: f.target,
+            cut: f.cut,
+            captions: f.captions,
+        }
+    }
+}
+
+impl From<FootageV1> for FootageOptions {
+    fn from(f: FootageV1) -> FootageOptions {
+        FootageOptions {
+            more: f.more,
+            music: f.music,
+            target: f.target,
+            cut: f.cut,
+            captions: f.captions,
+        }
+    }
 }
 
 #[derive(Serialize, Deserialize)]
@@ -95,6 +134,7 @@ impl From<&Job> for JobRecord {
             variation: job.options.variation,
             speech_rate: job.options.speech_rate.0,
             source: job.options.source.clone(),
+            footage: job.options.footage.as_ref().map(FootageV1::from),
             state: job.state,
             stages: job
                 .stages
@@ -134,6 +174,7 @@ impl From<JobRecord> for Job {
                 variation: r.variation,
                 speech_rate: crate::project::SpeechRate(r.speech_rate),
                 source: r.source,
+                footage: r.footage.map(FootageOptions::from),
             },
             state: r.state,
             stages: r

@@ -113,7 +113,9 @@ fn render_entry(
     let partial = inbox.layout.partial(&entry.dest);
     // A killed run may have left half a result: start clean.
     let _ = std::fs::remove_dir_all(&partial);
-    let names = if options.profiles.is_empty() {
+    let names = if options.profiles.is_empty() && options.footage.is_some() {
+        vec![crate::footage::edit::PROFILE.to_string()]
+    } else if options.profiles.is_empty() {
         vec![profile::DEFAULT.to_string()]
     } else {
         options.profiles.clone()
@@ -132,15 +134,37 @@ fn render_entry(
         }
         Progress::Advance(done) => bar.set_position((done / total * 1000.0) as u64),
     };
-    let report = render::render_file(
-        &inbox.layout.processing(&entry.dest),
-        &profiles,
-        &Output::Folder(partial),
-        &Cache::from_env(),
-        options.render_options(),
-        &mut on_progress,
-    )
-    .map_err(|e| e.to_string())?;
+    let input = inbox.layout.processing(&entry.dest);
+    let output = Output::Folder(partial);
+    let report = match &options.footage {
+        Some(footage) => {
+            let destination = render::Destination {
+                named_after: &input,
+                profiles: &profiles,
+                output: &output,
+                variation: 0,
+            };
+            crate::footage::edit::edit(
+                std::slice::from_ref(&input),
+                &footage.edit_options(),
+                &destination,
+                &Cache::from_env(),
+                &render::Cancel::default(),
+                &mut on_progress,
+            )
+            .map(|edit| edit.render)
+            .map_err(|e| e.to_string())?
+        }
+        None => render::render_file(
+            &input,
+            &profiles,
+            &output,
+            &Cache::from_env(),
+            options.render_options(),
+            &mut on_progress,
+        )
+        .map_err(|e| e.to_string())?,
+    };
     Ok(report.outputs.iter().map(|o| 1 + o.subtitles.len()).sum())
 }
 

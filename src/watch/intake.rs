@@ -186,7 +186,11 @@ impl Inbox {
         } else {
             None
         };
-        let mut options = folder.overlay(own.unwrap_or_default()).job_options();
+        let file = folder.overlay(own.unwrap_or_default());
+        let mut options = file.job_options();
+        if crate::footage::is_footage_name(&entry.dest) {
+            options.footage = Some(file.footage_options(&self.layout.root));
+        }
         options.output_dir = Some(self.layout.partial(&entry.dest));
         options.source = Some(entry.display_name());
         Ok(options)

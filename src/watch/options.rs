@@ -2,10 +2,11 @@
 //! `<name>.reel.toml` for one, whose keys win. Keys are the D-Bus option names; an unknown
 //! key or a bad value fails the file, naming the options file and line.
 
-use crate::jobs::model::JobOptions;
+use crate::footage::edit::CutMode;
+use crate::jobs::model::{FootageOptions, JobOptions};
 use crate::project::SpeechRate;
 use serde::Deserialize;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 #[derive(Debug, Default, Clone, PartialEq, Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
@@ -15,6 +16,21 @@ pub struct FileOptions {
     pub priority: Option<i32>,
     pub narrate_action: Option<bool>,
     pub variation: Option<u32>,
+    /// For footage: a music bed (relative to the inbox folder, or absolute).
+    pub music: Option<PathBuf>,
+    /// For footage: the longest result, seconds.
+    pub target: Option<f64>,
+    /// For footage: silence, beats, both or none.
+    pub cut: Option<CutMode>,
+    /// For footage: plain or none.
+    pub captions: Option<Captions>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Captions {
+    Plain,
+    None,
 }
 
 impl FileOptions {
@@ -35,6 +51,12 @@ impl FileOptions {
                 .unwrap_or_default();
             format!("{}:{line} {}", path.display(), e.message())
         })?;
+        if options.target.is_some_and(|t| !(t > 0.0 && t.is_finite())) {
+            return Err(format!(
+                "{}: target: must be over 0 seconds",
+                path.display()
+            ));
+        }
         if let Some(rate) = options.speech_rate {
             SpeechRate::from_factor(rate)
                 .map_err(|e| format!("{}: speech-rate: {e}", path.display()))?;
@@ -50,6 +72,24 @@ impl FileOptions {
             priority: over.priority.or(self.priority),
             narrate_action: over.narrate_action.or(self.narrate_action),
             variation: over.variation.or(self.variation),
+            music: over.music.or(self.music),
+            target: over.target.or(self.target),
+            cut: over.cut.or(self.cut),
+            captions: over.captions.or(self.captions),
+        }
+    }
+
+    /// How footage dropped in the inbox at `root` is edited.
+    pub fn footage_options(&self, root: &Path) -> FootageOptions {
+        let defaults = FootageOptions::default();
+        FootageOptions {
+            more: Vec::new(),
+            music: self.music.as_ref().map(|m| root.join(m)),
+            target: self.target,
+            cut: self.cut.unwrap_or(defaults.cut),
+            captions: self
+                .captions
+                .map_or(defaults.captions, |c| c == Captions::Plain),
         }
     }
 
@@ -97,5 +137,26 @@ mod tests {
         );
         let err = FileOptions::parse("speech-rate = 9.0\n", Path::new("b.reel.toml")).unwrap_err();
         assert!(err.contains("speech-rate"), "{err}");
+    }
+
+    #[test]
+    fn footage_options_take_the_music_from_the_inbox_folder() {
+        let options = FileOptions::parse(
+            "music = \"beds/calm.wav\"\ntarget = 30.0\ncut = \"silence\"\ncaptions = \"none\"\n",
+            Path::new("inbox.toml"),
+        )
+        .unwrap();
+        let footage = options.footage_options(Path::new("/srv/inbox"));
+        assert_eq!(
+            footage.music,
+            Some(PathBuf::from("/srv/inbox/beds/calm.wav"))
+        );
+        assert_eq!(footage.target, Some(30.0));
+        assert_eq!(footage.cut, CutMode::Silence);
+        assert!(!footage.captions);
+        let err = FileOptions::parse("cut = \"jump\"\n", Path::new("a.reel.toml")).unwrap_err();
+        assert!(err.contains("a.reel.toml:1:"), "{err}");
+        let err = FileOptions::parse("target = -1.0\n", Path::new("a.reel.toml")).unwrap_err();
+        assert!(err.contains("target"), "{err}");
     }
 }

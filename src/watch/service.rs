@@ -9,9 +9,9 @@ use super::ledger::Entry;
 use super::scan::scan;
 use super::wake::Wake;
 use super::{Counts, WatchError};
-use crate::jobs::model::{Job, JobState};
+use crate::jobs::model::{Job, JobOptions, JobState};
 use crate::jobs::submit::Input;
-use crate::jobs::{Engine, Event};
+use crate::jobs::{Engine, EngineError, Event};
 use crate::store::Id;
 use std::collections::HashMap;
 use std::path::PathBuf;
@@ -151,6 +151,14 @@ impl Service {
             .min(self.inbox.settings.rescan))
     }
 
+    /// Queues the job for a file in `processing/`: an edit for footage, a render otherwise.
+    fn submit(&self, input: PathBuf, options: JobOptions) -> Result<Job, EngineError> {
+        match options.footage {
+            Some(_) => self.engine.submit_footage(vec![input], options),
+            None => self.engine.submit(Input::File(input), options),
+        }
+    }
+
     /// Gives a file in `processing/` its job: the one already made for it after a restart,
     /// else a new one.
     fn start(&mut self, taken: Taken, recovering: bool) -> Result<(), WatchError> {
@@ -164,7 +172,7 @@ impl Service {
             .or_else(|| recovering.then(|| self.job_for(&input)).flatten());
         let job = match known {
             Some(job) => job,
-            None => match self.engine.submit(Input::File(input), options) {
+            None => match self.submit(input, options) {
                 Ok(job) => job,
                 Err(err) => {
                     self.inbox.fail(entry, &err.to_string())?;

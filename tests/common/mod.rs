@@ -227,3 +227,4 @@ fn encode(path: &Path, encoder: &str, info: &gst_video::VideoInfo, buffers: Vec<
     pipeline.set_state(gst::State::Null).unwrap();
 }
 pub mod daemon;
+pub mod footage;

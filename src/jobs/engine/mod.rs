@@ -271,7 +271,30 @@ impl Engine {
             }
         };
         let project = self.add_project(&path, &parsed)?;
-        let job = Job::new(id, path, options, Some(project));
+        self.enqueue(Job::new(id, path, options, Some(project)))
+    }
+
+    /// Queues an edit of `paths` (played in order) with `options.footage` (defaults where
+    /// absent). Every file is probed first: footage that cannot be edited is refused, naming
+    /// the file and the problem, and nothing is stored.
+    pub fn submit_footage(
+        &self,
+        paths: Vec<PathBuf>,
+        mut options: JobOptions,
+    ) -> Result<Job, EngineError> {
+        if options.profiles.is_empty() {
+            options.profiles = vec![crate::footage::edit::PROFILE.to_string()];
+        }
+        submit::check_options(&options, &self.settings().profiles)?;
+        let mut footage = options.footage.take().unwrap_or_default();
+        submit::check_footage(&paths, footage.music.as_deref())?;
+        footage.more = paths[1..].to_vec();
+        options.footage = Some(footage);
+        self.enqueue(Job::new(Id::new(), paths[0].clone(), options, None))
+    }
+
+    fn enqueue(&self, job: Job) -> Result<Job, EngineError> {
+        let id = job.id;
         self.inner.store.put_job(&job)?;
         lock(&self.inner.jobs).insert(id, job.clone());
         lock(&self.inner.queue).push(id, job.options.priority);
@@ -464,10 +487,16 @@ impl Engine {
         Ok(())
     }
 
-    /// Deletes the files of a job that will not be done: finished profiles, subtitles and
-    /// temp files, and its output folder when that is left empty.
+    /// Deletes the files of a job that will not be done: finished profiles, subtitles,
+    /// thumbnails and temp files, and its output folder when that is left empty.
     fn remove_outputs(&self, job: &Job) {
-        for artifact in &job.stage(StageName::Render).artifacts {
+        // The render's files, and the thumbnails the shots stage put beside them.
+        let artifacts = [StageName::Render, StageName::Shots]
+            .into_iter()
+            .filter_map(|name| job.stage(name))
+            .flat_map(|s| &s.artifacts)
+            .filter(|a| a.kind != StageName::Shots.as_str());
+        for artifact in artifacts {
             let _ = std::fs::remove_file(&artifact.path);
             for leftover in super::artifacts::leftovers(&artifact.path) {
                 let _ = std::fs::remove_file(leftover);

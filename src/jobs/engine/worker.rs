@@ -220,7 +220,9 @@ impl Tracker for EngineTracker<'_> {
         self.touch(stage);
         tracing::info!(stage = %stage, "stage started");
         let result = self.engine.update(self.id, true, |job| {
-            let s = job.stage_mut(stage);
+            let Some(s) = job.stage_mut(stage) else {
+                return;
+            };
             s.state = StageState::Running;
             s.progress = 0.0;
             s.started_ms = Some(now_ms());
@@ -240,7 +242,9 @@ impl Tracker for EngineTracker<'_> {
             let Some(job) = jobs.get_mut(&self.id) else {
                 return;
             };
-            let s = job.stage_mut(stage);
+            let Some(s) = job.stage_mut(stage) else {
+                return;
+            };
             let changed = (s.progress - fraction).abs() > 1e-6;
             // Never backwards, never past the end.
             s.progress = fraction.clamp(s.progress, 1.0);
@@ -267,8 +271,7 @@ impl Tracker for EngineTracker<'_> {
     ) -> Result<(), RenderError> {
         self.touch(stage);
         let mut job = self.engine.job(self.id).map_err(Self::store_error)?;
-        {
-            let s = job.stage_mut(stage);
+        if let Some(s) = job.stage_mut(stage) {
             s.artifacts.extend(artifacts.iter().cloned());
             if done {
                 s.state = StageState::Done;
