@@ -8,6 +8,7 @@ use reel::bus::Bus;
 use reel::daemon;
 use reel::footage::edit::{CutMode, EditOptions};
 use reel::models::{self, Registry};
+use reel::plan::timeline::Watermark;
 use reel::project::SpeechRate;
 use reel::render::{self, profile, Cache, Output, Progress};
 use reel::script;
@@ -481,6 +482,9 @@ struct EditArgs {
     /// Captions of what is said (burned in, and .srt/.vtt).
     #[arg(long, value_enum, default_value = "plain")]
     captions: Captions,
+    /// A mark in the bottom-right corner: text, or a PNG/JPEG file.
+    #[arg(long, value_name = "TEXT|IMAGE")]
+    watermark: Option<String>,
     /// Output folder, or file for one profile.
     #[arg(short, long, default_value = "out")]
     output: PathBuf,
@@ -534,11 +538,16 @@ fn edit_command(args: EditArgs) -> Result<()> {
         .iter()
         .map(|n| profile::find(n))
         .collect::<Result<Vec<_>, _>>()?;
+    let watermark = args.watermark.as_deref().map(Watermark::from_arg);
+    if let Some(mark) = &watermark {
+        reel::plan::spec::check_watermark(mark).map_err(|e| anyhow::anyhow!("--{e}"))?;
+    }
     let options = EditOptions {
         music: args.music,
         target: args.target,
         cut: args.cut,
         captions: args.captions == Captions::Plain,
+        watermark,
         ..EditOptions::default()
     };
     let bar = progress_bar(args.quiet);

@@ -163,10 +163,11 @@ fn footage_is_cut_to_whole_sentences_on_the_beat_at_the_target_length() {
     let starts = otio_clip_starts(&d.join("out/cut.otio"));
     assert_eq!(starts.len(), joins.len() + 1, "{said}{starts:?}");
     for ((time, on_beat), start) in joins.iter().zip(&starts[1..]) {
-        // Within a frame: the .otio counts whole frames at 30 fps.
+        // Within a frame: the .otio counts whole frames of the 24 fps footage, each clip's in
+        // and out point rounded on its own.
         assert!(
-            (time - start).abs() < 1.0 / 30.0 + 0.005,
-            "{said}{starts:?}"
+            (time - start).abs() < 1.0 / 24.0 + 0.006,
+            "join at {time}, clip at {start}: {said}{starts:?}"
         );
         if *on_beat {
             assert!(nearest(*time) < 0.035, "{said}");
@@ -212,6 +213,8 @@ fn silences_over_the_threshold_are_cut_down_to_the_margin() {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
     common::footage::narrated(d);
+    // A white logo, marked in the bottom-right corner.
+    common::write_png(&d.join("logo.png"), 64, 64, |_, _| 255);
     let said = reel(
         &[
             "edit",
@@ -220,6 +223,8 @@ fn silences_over_the_threshold_are_cut_down_to_the_margin() {
             "silence",
             "--captions",
             "none",
+            "--watermark",
+            "logo.png",
             "-q",
             "-o",
             "out/tight.mp4",
@@ -245,4 +250,25 @@ fn silences_over_the_threshold_are_cut_down_to_the_margin() {
         log.contains("silence_start"),
         "the footage has pauses to cut: {log}"
     );
+
+    // The logo is 0.2 of the frame's width (216 px), 3% in from the corner, at 70% opacity
+    // over the first shot's dark blue; the rest of the picture is the footage's.
+    let (width, height, frames) = common::luma_frames(&out);
+    assert_eq!((width, height), (1080, 1920));
+    let frame = common::frame_at(&frames, 1.0);
+    let luma = |x: usize, y: usize| frame[y * 1080 + x];
+    let (mark, other) = (
+        luma(1080 - 32 - 108, 1920 - 32 - 108),
+        luma(108, 1920 - 32 - 108),
+    );
+    assert!(
+        mark > 150 && other < 100,
+        "logo {mark}, other corner {other}"
+    );
+    // What the file says it is.
+    assert_eq!(
+        ffprobe(&out, "format_tags=title,comment"),
+        "talk,cut from talk.mp4"
+    );
+    assert!(ffprobe(&out, "format_tags=encoder").starts_with("reel "));
 }

@@ -3,6 +3,7 @@
 
 use crate::footage::edit::CutMode;
 use crate::jobs::model::JobOptions;
+use crate::plan::timeline::Watermark;
 use std::collections::HashMap;
 use std::path::PathBuf;
 use zbus::zvariant::{OwnedValue, Value};
@@ -21,10 +22,11 @@ pub const KNOWN: &[(&str, &str)] = &[
     ("target", "d"),
     ("cut", "s"),
     ("captions", "s"),
+    ("watermark", "s"),
 ];
 
 /// The options only SubmitFootage takes.
-pub const FOOTAGE_ONLY: &[&str] = &["music", "target", "cut", "captions"];
+pub const FOOTAGE_ONLY: &[&str] = &["music", "target", "cut", "captions", "watermark"];
 
 /// Job options plus the text format, which only submitted text uses.
 #[derive(Debug, Default, PartialEq)]
@@ -96,6 +98,15 @@ pub fn parse(options: &HashMap<String, OwnedValue>) -> Result<Submitted, String>
                     format!("option '{key}': '{name}' is not one of silence, beats, both, none")
                 })?;
                 out.job.footage.get_or_insert_with(Default::default).cut = cut
+            }
+            "watermark" => {
+                let mark = Watermark::from_arg(&string(value).ok_or_else(|| wrong("s"))?);
+                crate::plan::spec::check_watermark(&mark)
+                    .map_err(|e| format!("option '{key}': {e}"))?;
+                out.job
+                    .footage
+                    .get_or_insert_with(Default::default)
+                    .watermark = Some(mark)
             }
             "captions" => {
                 let captions = match string(value).ok_or_else(|| wrong("s"))?.as_str() {
@@ -198,6 +209,7 @@ mod tests {
             ("target", Value::from(30.0)),
             ("cut", Value::from("silence")),
             ("captions", Value::from("none")),
+            ("watermark", Value::from("@harbourfilms")),
         ]))
         .unwrap();
         let footage = parsed.job.footage.unwrap();
@@ -205,6 +217,9 @@ mod tests {
         assert_eq!(footage.target, Some(30.0));
         assert_eq!(footage.cut, CutMode::Silence);
         assert!(!footage.captions);
+        assert_eq!(footage.watermark.unwrap().text, "@harbourfilms");
+        let err = parse(&options(&[("watermark", Value::from("/no/logo.png"))])).unwrap_err();
+        assert!(err.contains("/no/logo.png"), "{err}");
         let err = parse(&options(&[("cut", Value::from("jump"))])).unwrap_err();
         assert!(
             err.contains("'cut'") && err.contains("silence, beats"),

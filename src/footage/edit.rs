@@ -8,6 +8,7 @@ use super::transcribe::{self, Heard};
 use super::FootageError;
 use crate::plan::cuts::{self, Cut, Rules};
 use crate::plan::from_footage::{self, FootageEdit, SoundPiece};
+use crate::plan::timeline::Watermark;
 use crate::render::cache::{self, Cache};
 use crate::render::stages::Planned;
 use crate::render::{self, audio, Cancel, Destination, Progress, Report};
@@ -51,6 +52,7 @@ pub struct EditOptions {
     /// Burn captions of the kept words (and write .srt/.vtt).
     pub captions: bool,
     pub loudness_lufs: f64,
+    pub watermark: Option<Watermark>,
 }
 
 impl Default for EditOptions {
@@ -61,6 +63,7 @@ impl Default for EditOptions {
             cut: CutMode::default(),
             captions: true,
             loudness_lufs: -16.0,
+            watermark: None,
         }
     }
 }
@@ -275,6 +278,7 @@ pub fn plan(
         music: options.music.clone(),
         captions: options.captions,
         loudness_lufs: options.loudness_lufs,
+        watermark: options.watermark.clone(),
     });
     let places = cut
         .kept

@@ -175,6 +175,8 @@ pub struct FootageOptions {
     pub target: Option<f64>,
     pub cut: crate::footage::edit::CutMode,
     pub captions: bool,
+    #[serde(default)]
+    pub watermark: Option<crate::plan::timeline::Watermark>,
 }
 
 impl Default for FootageOptions {
@@ -186,6 +188,7 @@ impl Default for FootageOptions {
             target: edit.target,
             cut: edit.cut,
             captions: edit.captions,
+            watermark: edit.watermark,
         }
     }
 }
@@ -197,6 +200,7 @@ impl FootageOptions {
             target: self.target,
             cut: self.cut,
             captions: self.captions,
+            watermark: self.watermark.clone(),
             ..Default::default()
         }
     }

@@ -7,7 +7,7 @@ use super::captions;
 use super::cuts::Cut;
 use super::timeline::{
     AudioCue, AudioTrack, Caption, CaptionStyle, Clip, Motion, Music, MusicSource, Source,
-    Timeline, Transition, Word, SPEC_VERSION,
+    Timeline, Transition, Watermark, Word, SPEC_VERSION,
 };
 use crate::footage::transcribe::Heard;
 use std::path::PathBuf;
@@ -167,6 +167,7 @@ pub struct FootageEdit<'a> {
     pub music: Option<PathBuf>,
     pub captions: bool,
     pub loudness_lufs: f64,
+    pub watermark: Option<Watermark>,
 }
 
 pub fn timeline(edit: FootageEdit<'_>) -> Timeline {
@@ -218,6 +219,7 @@ pub fn timeline(edit: FootageEdit<'_>) -> Timeline {
             loudness_lufs: Some(edit.loudness_lufs),
             ..AudioTrack::default()
         },
+        watermark: edit.watermark,
     }
 }
 
@@ -331,6 +333,7 @@ mod tests {
             music: Some(PathBuf::from("bed.wav")),
             captions: true,
             loudness_lufs: -16.0,
+            watermark: None,
         });
         assert_eq!(timeline.clips.len(), 2);
         assert!(matches!(

@@ -91,6 +91,7 @@ pub fn timeline(project: &Project, speech: &[Vec<Speech>], visuals: Vec<Source>)
             }),
             ..AudioTrack::default()
         },
+        watermark: None,
     }
 }
 

@@ -1,6 +1,6 @@
 //! Reading and checking edit specs (JSON or TOML files holding a [`Timeline`]).
 
-use super::timeline::{AudioCue, MusicSource, Source, Timeline, SPEC_VERSION};
+use super::timeline::{AudioCue, MusicSource, Source, Timeline, Watermark, SPEC_VERSION};
 use std::path::{Path, PathBuf};
 
 #[derive(Debug, thiserror::Error)]
@@ -94,6 +94,9 @@ fn resolve_paths(timeline: &mut Timeline, base: &Path) {
             Source::Image { path } | Source::Video { path, .. } => resolve(path),
             Source::Card { .. } => {}
         }
+    }
+    if let Some(image) = timeline.watermark.as_mut().and_then(|w| w.image.as_mut()) {
+        resolve(image);
     }
     let audio = &mut timeline.audio;
     audio
@@ -197,6 +200,37 @@ pub fn check(timeline: &Timeline) -> Result<(), String> {
             return Err(format!("audio.loudness_lufs {lufs} is outside -70..-5"));
         }
     }
+    if let Some(mark) = &timeline.watermark {
+        check_watermark(mark)?;
+    }
+    Ok(())
+}
+
+/// A watermark is text or a picture that exists, at a visible opacity and a sensible size.
+pub fn check_watermark(mark: &Watermark) -> Result<(), String> {
+    match (&mark.image, mark.text.trim().is_empty()) {
+        (Some(_), false) => return Err("watermark: give text or image, not both".into()),
+        (None, true) => return Err("watermark: give its text or image".into()),
+        (Some(image), true) if !image.is_file() => {
+            return Err(format!(
+                "watermark.image: {} does not exist",
+                image.display()
+            ))
+        }
+        _ => {}
+    }
+    if !(mark.opacity > 0.0 && mark.opacity <= 1.0) {
+        return Err(format!(
+            "watermark.opacity {} is outside 0..1",
+            mark.opacity
+        ));
+    }
+    if !(0.01..=0.5).contains(&mark.size) {
+        return Err(format!(
+            "watermark.size {} is outside 0.01..0.5 (of the frame's shorter side)",
+            mark.size
+        ));
+    }
     Ok(())
 }
 
@@ -209,6 +243,32 @@ mod tests {
         let path = dir.path().join(name);
         std::fs::write(&path, text).unwrap();
         (dir, path)
+    }
+
+    #[test]
+    fn a_watermark_is_text_or_an_existing_picture_and_visible() {
+        let text = |t: &str| Watermark::from_arg(t);
+        assert_eq!(check_watermark(&text("© Harbour Films")), Ok(()));
+        let err = check_watermark(&text("  ")).unwrap_err();
+        assert!(err.contains("text or image"), "{err}");
+        let faint = Watermark {
+            opacity: 0.0,
+            ..text("x")
+        };
+        assert!(check_watermark(&faint).unwrap_err().contains("opacity"));
+        let huge = Watermark {
+            size: 0.9,
+            ..text("x")
+        };
+        assert!(check_watermark(&huge).unwrap_err().contains("size"));
+        let missing = Watermark {
+            text: String::new(),
+            image: Some(PathBuf::from("/no/logo.png")),
+            ..text("x")
+        };
+        assert!(check_watermark(&missing)
+            .unwrap_err()
+            .contains("/no/logo.png"));
     }
 
     #[test]

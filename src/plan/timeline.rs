@@ -28,6 +28,70 @@ pub struct Timeline {
     pub caption_style: CaptionStyle,
     #[serde(default)]
     pub audio: AudioTrack,
+    /// A mark over the whole video: text or a picture in a corner.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub watermark: Option<Watermark>,
+}
+
+/// Text or a picture (PNG with alpha) kept in one corner for the whole video.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Watermark {
+    /// The text to show; empty when `image` is given.
+    #[serde(default)]
+    pub text: String,
+    pub image: Option<PathBuf>,
+    #[serde(default)]
+    pub corner: Corner,
+    /// 0 (invisible) to 1 (opaque).
+    #[serde(default = "default_watermark_opacity")]
+    pub opacity: f64,
+    /// Text height, or the picture's width, as a fraction of the frame's shorter side.
+    #[serde(default = "default_watermark_size")]
+    pub size: f64,
+}
+
+fn default_watermark_opacity() -> f64 {
+    0.7
+}
+fn default_watermark_size() -> f64 {
+    0.04
+}
+
+impl Watermark {
+    /// A picture when `text_or_image` names a PNG or JPEG file, else a text mark.
+    pub fn from_arg(text_or_image: &str) -> Watermark {
+        let path = PathBuf::from(text_or_image);
+        let picture = path
+            .extension()
+            .and_then(|e| e.to_str())
+            .is_some_and(|e| matches!(e.to_ascii_lowercase().as_str(), "png" | "jpg" | "jpeg"));
+        Watermark {
+            text: if picture {
+                String::new()
+            } else {
+                text_or_image.to_string()
+            },
+            image: picture.then_some(path),
+            corner: Corner::default(),
+            opacity: default_watermark_opacity(),
+            size: if picture {
+                0.2
+            } else {
+                default_watermark_size()
+            },
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Corner {
+    TopLeft,
+    TopRight,
+    BottomLeft,
+    #[default]
+    BottomRight,
 }
 
 fn spec_version() -> u32 {

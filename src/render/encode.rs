@@ -3,6 +3,7 @@
 use super::error::RenderError;
 use super::pipeline::{self, capsfilter, chain, make};
 use super::profile::{ContainerFormat, Profile, VideoCodec};
+use crate::plan::timeline::{Source, Timeline};
 use gst::prelude::*;
 use std::path::Path;
 
@@ -50,6 +51,45 @@ pub fn muxer(profile: &Profile) -> Result<gst::Element, RenderError> {
         }
         ContainerFormat::Mkv => make("matroskamux"),
     }
+}
+
+/// Writes what the video is into the container: its title, the footage it was cut from, and
+/// the tool that made it (`ffprobe` shows them as title, comment and encoder).
+pub fn tag(mux: &gst::Element, timeline: &Timeline) {
+    let Some(setter) = mux.dynamic_cast_ref::<gst::TagSetter>() else {
+        return;
+    };
+    let mut tags = gst::TagList::new();
+    {
+        let tags = tags.make_mut();
+        if !timeline.name.trim().is_empty() {
+            tags.add::<gst::tags::Title>(&timeline.name.as_str(), gst::TagMergeMode::Replace);
+        }
+        let sources: Vec<String> = timeline
+            .clips
+            .iter()
+            .filter_map(|c| match &c.source {
+                Source::Video { path, .. } => {
+                    path.file_name().map(|n| n.to_string_lossy().into_owned())
+                }
+                _ => None,
+            })
+            .fold(Vec::new(), |mut names, name| {
+                if !names.contains(&name) {
+                    names.push(name);
+                }
+                names
+            });
+        if !sources.is_empty() {
+            let comment = format!("cut from {}", sources.join(", "));
+            tags.add::<gst::tags::Comment>(&comment.as_str(), gst::TagMergeMode::Replace);
+        }
+        let tool = concat!("reel ", env!("CARGO_PKG_VERSION"));
+        tags.add::<gst::tags::Encoder>(&tool, gst::TagMergeMode::Replace);
+    }
+    // The container's own tags win over what the encoders announce downstream.
+    setter.merge_tags(&tags, gst::TagMergeMode::Replace);
+    setter.set_tag_merge_mode(gst::TagMergeMode::Replace);
 }
 
 /// The mixed sound track at `mix`, encoded into `mux`.

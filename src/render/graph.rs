@@ -19,7 +19,7 @@ use super::error::RenderError;
 use super::pipeline::{self, capsfilter, chain, clock, make, Position};
 use super::probe;
 use super::profile::{Profile, Reframe};
-use super::{encode, transitions};
+use super::{encode, transitions, watermark};
 use crate::plan::timeline::{Caption, CaptionStyle, Timeline};
 use gst::prelude::*;
 use std::path::{Path, PathBuf};
@@ -102,6 +102,12 @@ pub fn build(job: &Job) -> Result<Graph, RenderError> {
     if let Some((overlay, _)) = &captions {
         video_tail.push(overlay.clone());
     }
+    if let Some(mark) = &job.timeline.watermark {
+        video_tail.push(match mark.image {
+            Some(_) => watermark::picture_overlay(mark, profile)?,
+            None => watermark::text_overlay(mark, profile)?,
+        });
+    }
     let queue = make("queue")?;
     // Slack between compositing and encoding; raw 1080p frames are 3 MB each and the encoder
     // already holds a dozen or more for its lookahead.
@@ -111,6 +117,7 @@ pub fn build(job: &Job) -> Result<Graph, RenderError> {
     video_tail.push(queue);
     video_tail.extend(encode::video_encoder(profile)?);
     let mux = encode::muxer(profile)?;
+    encode::tag(&mux, job.timeline);
     let sink = make("filesink")?;
     sink.set_property("location", job.output);
     video_tail.push(mux.clone());

@@ -25,6 +25,7 @@ pub mod stages;
 pub mod transitions;
 pub mod visuals;
 pub mod voice;
+pub mod watermark;
 pub mod wav;
 
 use crate::plan::spec;

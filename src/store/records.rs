@@ -7,6 +7,7 @@ use crate::footage::edit::CutMode;
 use crate::jobs::model::{
     Artifact, FootageOptions, Job, JobOptions, JobState, Stage, StageName, StageState,
 };
+use crate::plan::timeline::Watermark;
 use serde::{Deserialize, Serialize};
 use std::path::PathBuf;
 
@@ -54,6 +55,8 @@ pub struct FootageV1 {
     target: Option<f64>,
     cut: CutMode,
     captions: bool,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    watermark: Option<Watermark>,
 }
 
 impl From<&FootageOptions> for FootageV1 {
@@ -64,6 +67,7 @@ impl From<&FootageOptions> for FootageV1 {
             target: f.target,
             cut: f.cut,
             captions: f.captions,
+            watermark: f.watermark.clone(),
         }
     }
 }
@@ -76,6 +80,7 @@ impl From<FootageV1> for FootageOptions {
             target: f.target,
             cut: f.cut,
             captions: f.captions,
+            watermark: f.watermark,
         }
     }
 }

@@ -35,7 +35,10 @@ pub struct Inbox {
 #[derive(Debug)]
 pub enum Taken {
     /// In `processing/`, to be rendered with these options.
-    Render { entry: Entry, options: JobOptions },
+    Render {
+        entry: Entry,
+        options: Box<JobOptions>,
+    },
     /// Moved to `failed/` with its reason.
     Refused(Entry),
     /// It changed while being read: look again later.
@@ -173,7 +176,10 @@ impl Inbox {
     /// The options for a file in `processing/`, or it fails with the options file's error.
     fn render_or_fail(&self, entry: Entry) -> Result<Taken, WatchError> {
         match self.options(&entry) {
-            Ok(options) => Ok(Taken::Render { entry, options }),
+            Ok(options) => Ok(Taken::Render {
+                entry,
+                options: Box::new(options),
+            }),
             Err(reason) => self.fail(entry, &reason).map(Taken::Refused),
         }
     }

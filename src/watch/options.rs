@@ -4,6 +4,7 @@
 
 use crate::footage::edit::CutMode;
 use crate::jobs::model::{FootageOptions, JobOptions};
+use crate::plan::timeline::Watermark;
 use crate::project::SpeechRate;
 use serde::Deserialize;
 use std::path::{Path, PathBuf};
@@ -24,6 +25,8 @@ pub struct FileOptions {
     pub cut: Option<CutMode>,
     /// For footage: plain or none.
     pub captions: Option<Captions>,
+    /// For footage: text, or a PNG/JPEG (relative to the inbox folder, or absolute).
+    pub watermark: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
@@ -76,6 +79,7 @@ impl FileOptions {
             target: over.target.or(self.target),
             cut: over.cut.or(self.cut),
             captions: over.captions.or(self.captions),
+            watermark: over.watermark.or(self.watermark),
         }
     }
 
@@ -90,6 +94,11 @@ impl FileOptions {
             captions: self
                 .captions
                 .map_or(defaults.captions, |c| c == Captions::Plain),
+            watermark: self.watermark.as_deref().map(|mark| {
+                let mut mark = Watermark::from_arg(mark);
+                mark.image = mark.image.map(|image| root.join(image));
+                mark
+            }),
         }
     }
 

@@ -172,7 +172,7 @@ impl Service {
             .or_else(|| recovering.then(|| self.job_for(&input)).flatten());
         let job = match known {
             Some(job) => job,
-            None => match self.submit(input, options) {
+            None => match self.submit(input, *options) {
                 Ok(job) => job,
                 Err(err) => {
                     self.inbox.fail(entry, &err.to_string())?;
