@@ -26,8 +26,15 @@ ORT_LIB := $(DEPS)/onnxruntime/libonnxruntime.so.$(ORT_VERSION)
 OTIO_VERSION := 0.18.1
 OTIO_STAMP := $(DEPS)/venv/.opentimelineio-$(OTIO_VERSION)
 
+# Photographs the face tests use (reel never ships or downloads media of its own): scikit-image's
+# sample data, taken from its wheel without installing it.
+SKIMAGE_VERSION := 0.26.0
+SAMPLES := $(DEPS)/samples
+SAMPLES_STAMP := $(SAMPLES)/.scikit-image-$(SKIMAGE_VERSION)
+SAMPLE_FILES := astronaut.png camera.png coffee.png chelsea.png
+
 # Installs what is missing, quietly; does nothing when everything is there.
-setup: apt $(ORT_LIB) $(OTIO_STAMP)
+setup: apt $(ORT_LIB) $(OTIO_STAMP) $(SAMPLES_STAMP)
 
 $(ORT_LIB):
 	@echo "setup: installing onnxruntime $(ORT_VERSION) into $(DEPS)/"
@@ -41,6 +48,17 @@ $(ORT_LIB):
 $(OTIO_STAMP): $(ORT_LIB)
 	@echo "setup: installing opentimelineio $(OTIO_VERSION) into $(DEPS)/venv"
 	@$(DEPS)/venv/bin/pip install -q --disable-pip-version-check opentimelineio==$(OTIO_VERSION)
+	@touch $@
+
+$(SAMPLES_STAMP): $(ORT_LIB)
+	@echo "setup: sample photographs from scikit-image $(SKIMAGE_VERSION) into $(SAMPLES)/"
+	@mkdir -p $(DEPS)/cache $(SAMPLES)
+	@$(DEPS)/venv/bin/pip download -q --disable-pip-version-check --no-deps \
+		--only-binary=:all: scikit-image==$(SKIMAGE_VERSION) -d $(DEPS)/cache
+	@$(DEPS)/venv/bin/python -c 'import glob, sys, zipfile; \
+		wheel = zipfile.ZipFile(sorted(glob.glob("$(DEPS)/cache/scikit_image-$(SKIMAGE_VERSION)-*.whl"))[-1]); \
+		[open("$(SAMPLES)/" + n, "wb").write(wheel.read("skimage/data/" + n)) for n in sys.argv[1:]]' \
+		$(SAMPLE_FILES)
 	@touch $@
 
 apt:

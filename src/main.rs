@@ -601,6 +601,10 @@ fn edit_command(args: EditArgs) -> Result<()> {
             found.shots.len()
         );
     }
+    for reframed in &report.reframed {
+        println!("{}", reel::footage::reframe::summary(reframed));
+        println!("wrote {}", reframed.file.display());
+    }
     print_report(&args.footage[0], &report.render);
     if let Some(path) = &args.otio {
         let fps = f64::from(profiles[0].fps);

@@ -46,6 +46,7 @@ async fn submitted_footage_goes_through_its_own_stages_to_a_vertical_clip() {
             "transcribe",
             "beats",
             "plan",
+            "reframe",
             "music",
             "render"
         ]

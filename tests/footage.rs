@@ -78,7 +78,8 @@ fn shots_are_found_at_the_cuts_with_a_thumbnail_each_and_a_contact_sheet() {
     assert!(output.status.success(), "{output:?}");
     let footage = probe::probe(&d.join("shots.mp4")).unwrap();
     let found =
-        reel::footage::shots::detect(&footage, &d.join("thumbs"), &Default::default()).unwrap();
+        reel::footage::shots::detect(&footage, &d.join("thumbs"), None, &Default::default())
+            .unwrap();
     let starts: Vec<f64> = found.shots.iter().map(|s| s.start).collect();
     assert_eq!(starts.len(), 3, "{starts:?}");
     assert!(

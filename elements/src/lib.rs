@@ -8,6 +8,7 @@ use gst::glib;
 
 pub mod asr;
 pub mod beats;
+pub mod faces;
 pub mod kenburns;
 pub mod music;
 pub mod onnx;
@@ -18,6 +19,7 @@ pub mod vad;
 fn plugin_init(plugin: &gst::Plugin) -> Result<(), glib::BoolError> {
     asr::register(plugin)?;
     beats::register(plugin)?;
+    faces::register(plugin)?;
     kenburns::register(plugin)?;
     music::register(plugin)?;
     vad::register(plugin)?;

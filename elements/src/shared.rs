@@ -42,3 +42,34 @@ pub fn passthrough_templates(caps: &gst::Caps) -> Vec<gst::PadTemplate> {
     })
     .collect()
 }
+
+/// The model file an element's `model` and `model-dir` properties name: `model` itself, or
+/// `file_name` in `model-dir`; one of them must be set. `what` names the model in errors.
+pub fn model_file(
+    model: &Option<String>,
+    model_dir: &Option<String>,
+    file_name: &str,
+    what: &str,
+) -> Result<std::path::PathBuf, gst::ErrorMessage> {
+    let given = |s: &Option<String>| s.clone().filter(|s| !s.is_empty());
+    match (given(model), given(model_dir)) {
+        (Some(file), None) => Ok(file.into()),
+        (None, Some(dir)) => Ok(std::path::PathBuf::from(dir).join(file_name)),
+        (Some(file), Some(dir)) => Err(gst::error_msg!(
+            gst::LibraryError::Settings,
+            (
+                "Both model ({}) and model-dir ({}) are set: set one",
+                file,
+                dir
+            )
+        )),
+        (None, None) => Err(gst::error_msg!(
+            gst::LibraryError::Settings,
+            (
+                "No {} model: set model-dir to a folder with {}, or model to the file",
+                what,
+                file_name
+            )
+        )),
+    }
+}

@@ -3,6 +3,7 @@
 
 use super::beats::{self, Grid};
 use super::probe::{self, Footage};
+use super::reframe::{self, Reframed};
 use super::shots::{self, Shots};
 use super::transcribe::{self, Heard};
 use super::FootageError;
@@ -94,6 +95,8 @@ pub struct EditReport {
     pub cut: Cut,
     /// Tempo of the music, when it has a beat.
     pub bpm: Option<f64>,
+    /// The windows cut for frames of another shape.
+    pub reframed: Vec<Reframed>,
     pub render: Report,
 }
 
@@ -113,17 +116,20 @@ pub fn edit(
     let grid = beat_grid(options, cancel, progress)?;
     let analysis = Analysis {
         probed,
+        shots,
         heard,
         grid,
     };
     let edit = plan(&analysis, options, cache, cancel, progress)?;
+    let reframed = reframe_all(&analysis, &edit, destination, progress)?;
     let render = render::render_planned(edit.planned, destination, cache, cancel, progress)?;
     Ok(EditReport {
         footage: analysis.probed.footage,
-        shots,
+        shots: analysis.shots,
         heard: analysis.heard,
         cut: edit.cut,
         bpm: analysis.grid.map(|g| g.bpm).filter(|bpm| *bpm > 0.0),
+        reframed,
         render,
     })
 }
@@ -174,9 +180,18 @@ pub fn find_shots(
     progress: &mut dyn FnMut(Progress),
 ) -> Result<Vec<Shots>, FootageError> {
     progress(stage("shots", probed.footage.len()));
+    // Without a face model the shots are still found; reframing then keeps to the centre.
+    let registry = crate::models::Registry::locate();
+    let faces = match registry.active_for("face") {
+        Some(model) => {
+            crate::models::runtime().map_err(|e| FootageError::Model(e.to_string()))?;
+            Some(registry.model_dir(&model.id))
+        }
+        None => None,
+    };
     let mut all = Vec::new();
     for (done, item) in probed.footage.iter().enumerate() {
-        all.push(shots::detect(item, folder, cancel)?);
+        all.push(shots::detect(item, folder, faces.as_deref(), cancel)?);
         progress(Progress::Advance((done + 1) as f64));
     }
     Ok(all)
@@ -222,6 +237,7 @@ pub fn beat_grid(
 /// Everything the analysis stages found.
 pub struct Analysis {
     pub probed: Probed,
+    pub shots: Vec<Shots>,
     pub heard: Vec<Heard>,
     pub grid: Option<Grid>,
 }
@@ -272,6 +288,7 @@ pub fn plan(
     let timeline = from_footage::timeline(FootageEdit {
         name,
         sources: &sources,
+        shots: &analysis.shots,
         heard,
         cut: &cut,
         sound,
@@ -302,6 +319,37 @@ pub fn plan(
         cut,
         sound: sound_paths,
     })
+}
+
+/// The `reframe` stage: each clip's window for every profile of another shape, written beside
+/// the videos.
+pub fn reframe_all(
+    analysis: &Analysis,
+    edit: &PlannedEdit,
+    destination: &Destination<'_>,
+    progress: &mut dyn FnMut(Progress),
+) -> Result<Vec<Reframed>, FootageError> {
+    progress(stage("reframe", 1));
+    let sizes: Vec<(PathBuf, (u32, u32))> = analysis
+        .probed
+        .footage
+        .iter()
+        .map(|f| (f.path.clone(), f.shown_size()))
+        .collect();
+    let name = destination
+        .named_after
+        .file_stem()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "footage".into());
+    let reframed = reframe::reframe(
+        &edit.planned.timeline,
+        &sizes,
+        destination.profiles,
+        &destination.output.folder(),
+        &name,
+    )?;
+    progress(Progress::Advance(1.0));
+    Ok(reframed)
 }
 
 fn stage(name: &str, total: usize) -> Progress {

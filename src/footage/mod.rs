@@ -5,6 +5,7 @@
 pub mod beats;
 pub mod edit;
 pub mod probe;
+pub mod reframe;
 pub mod shots;
 pub mod transcribe;
 

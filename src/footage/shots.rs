@@ -1,6 +1,7 @@
 //! The `shots` stage: where the footage cuts from one shot to the next, from colour histograms
-//! of a small decoded copy (ten frames a second), and one thumbnail per shot plus a contact
-//! sheet of them all, as PNG files.
+//! of a small decoded copy (ten frames a second), one thumbnail per shot plus a contact sheet
+//! of them all, as PNG files, and the faces in every frame of that copy (`reelfaces`, when a
+//! face model is installed), which reframing follows. One decode serves all three.
 //!
 //! A boundary is a frame whose histogram differs from the one before by at least
 //! [`Params::threshold`] and by [`Params::ratio`] times the usual difference of the frames just
@@ -9,6 +10,7 @@
 
 use super::probe::Footage;
 use super::FootageError;
+use crate::plan::reframe::{FaceBox, FaceSample};
 use crate::render::pipeline::{self, capsfilter, chain, make, Cancel};
 use crate::render::png;
 use gst::prelude::*;
@@ -59,6 +61,9 @@ pub struct Shot {
 pub struct Shots {
     pub shots: Vec<Shot>,
     pub contact_sheet: PathBuf,
+    /// The faces of every analysed frame; empty without a face model.
+    #[serde(default)]
+    pub faces: Vec<FaceSample>,
 }
 
 /// Indices of the frames that start a new shot, from the differences between each frame and
@@ -118,16 +123,22 @@ struct Gathered {
     times: Vec<f64>,
     histograms: Vec<Vec<f64>>,
     keyframes: Vec<Frame>,
+    faces: Vec<FaceSample>,
 }
 
 /// Finds the shots of `footage` and writes their thumbnails and contact sheet into `folder`,
-/// named after the file.
-pub fn detect(footage: &Footage, folder: &Path, cancel: &Cancel) -> Result<Shots, FootageError> {
+/// named after the file; with `faces`, a BlazeFace model folder, finds the faces too.
+pub fn detect(
+    footage: &Footage,
+    folder: &Path,
+    faces: Option<&Path>,
+    cancel: &Cancel,
+) -> Result<Shots, FootageError> {
     let (shown_w, shown_h) = footage.shown_size();
     let height =
         ((f64::from(WIDTH) * f64::from(shown_h) / f64::from(shown_w.max(1))).round() as u32).max(2)
             & !1;
-    let gathered = decode(&footage.path, height, cancel)?;
+    let mut gathered = decode(&footage.path, height, faces, cancel)?;
     let diffs: Vec<f64> = gathered
         .histograms
         .windows(2)
@@ -173,6 +184,7 @@ pub fn detect(footage: &Footage, folder: &Path, cancel: &Cancel) -> Result<Shots
     Ok(Shots {
         shots,
         contact_sheet,
+        faces: std::mem::take(&mut gathered.faces),
     })
 }
 
@@ -199,8 +211,14 @@ fn contact_sheet_pixels(thumbnails: &[&Vec<u8>], width: u32, height: u32) -> (u3
     (sheet_w as u32, sheet_h as u32, sheet)
 }
 
-/// Decodes `path` to small RGB frames at [`RATE`], turned as its rotation tag says.
-fn decode(path: &Path, height: u32, cancel: &Cancel) -> Result<Gathered, FootageError> {
+/// Decodes `path` to small RGB frames at [`RATE`], turned as its rotation tag says, through
+/// `reelfaces` when there is a face model.
+fn decode(
+    path: &Path,
+    height: u32,
+    faces: Option<&Path>,
+    cancel: &Cancel,
+) -> Result<Gathered, FootageError> {
     pipeline::init()?;
     let pipeline = gst::Pipeline::new();
     let source = make("filesrc")?;
@@ -220,13 +238,18 @@ fn decode(path: &Path, height: u32, cancel: &Cancel) -> Result<Gathered, Footage
         .build();
     let filter = capsfilter(&caps)?;
     let sink = gst_app::AppSink::builder().caps(&caps).sync(false).build();
+    let mut elements = vec![convert, flip, scale, rate, filter];
+    if let Some(model) = faces {
+        let detector = make("reelfaces")?;
+        detector.set_property("model-dir", model.to_string_lossy().as_ref());
+        elements.push(detector);
+    }
+    elements.push(sink.clone().upcast());
     chain(&pipeline, &[&source, &decode])?;
-    chain(
-        &pipeline,
-        &[&convert, &flip, &scale, &rate, &filter, sink.upcast_ref()],
-    )?;
-    pipeline::link_decoded(&decode, &convert, "video");
+    chain(&pipeline, &elements.iter().collect::<Vec<_>>())?;
+    pipeline::link_decoded(&decode, &elements[0], "video");
     let gathered = Arc::new(Mutex::new(Gathered::default()));
+    collect_faces(&pipeline, gathered.clone());
     let into = gathered.clone();
     let (w, h) = (WIDTH as usize, height as usize);
     sink.set_callbacks(
@@ -253,7 +276,8 @@ fn decode(path: &Path, height: u32, cancel: &Cancel) -> Result<Gathered, Footage
             .build(),
     );
     pipeline::run_until(&pipeline, "shot detection", cancel, || {})?;
-    let gathered = std::mem::take(&mut *gathered.lock().unwrap_or_else(|p| p.into_inner()));
+    let mut gathered = std::mem::take(&mut *gathered.lock().unwrap_or_else(|p| p.into_inner()));
+    gathered.faces.sort_by(|a, b| a.time.total_cmp(&b.time));
     if gathered.times.is_empty() {
         return Err(FootageError::Unusable {
             path: path.to_path_buf(),
@@ -261,6 +285,47 @@ fn decode(path: &Path, height: u32, cancel: &Cancel) -> Result<Gathered, Footage
         });
     }
     Ok(gathered)
+}
+
+/// Takes `reelfaces` messages off the bus as they are posted (the main loop only looks for the
+/// end and errors).
+fn collect_faces(pipeline: &gst::Pipeline, into: Arc<Mutex<Gathered>>) {
+    let Some(bus) = pipeline.bus() else { return };
+    bus.set_sync_handler(move |_, message| {
+        let gst::MessageView::Element(element) = message.view() else {
+            return gst::BusSyncReply::Pass;
+        };
+        let Some(structure) = element.structure().filter(|s| s.name() == "reelfaces") else {
+            return gst::BusSyncReply::Pass;
+        };
+        if let Some(sample) = face_sample(structure) {
+            into.lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .faces
+                .push(sample);
+        }
+        gst::BusSyncReply::Drop
+    });
+}
+
+/// A `reelfaces` message as a sample.
+fn face_sample(structure: &gst::StructureRef) -> Option<FaceSample> {
+    let time = structure.get::<f64>("time").ok()?;
+    let array = structure.get::<gst::Array>("faces").ok()?;
+    let faces = array
+        .iter()
+        .filter_map(|value| value.get::<gst::Structure>().ok())
+        .filter_map(|face| {
+            Some(FaceBox {
+                x: face.get("x").ok()?,
+                y: face.get("y").ok()?,
+                width: face.get("width").ok()?,
+                height: face.get("height").ok()?,
+                score: face.get("score").ok()?,
+            })
+        })
+        .collect();
+    Some(FaceSample { time, faces })
 }
 
 #[cfg(test)]

@@ -55,7 +55,7 @@ named_enum! {
     StageName {
         Parse = "parse", Voice = "voice", Visuals = "visuals", Plan = "plan", Music = "music",
         Render = "render", Probe = "probe", Shots = "shots", Transcribe = "transcribe",
-        Beats = "beats",
+        Beats = "beats", Reframe = "reframe",
     }
 }
 
@@ -71,12 +71,13 @@ impl StageName {
     ];
 
     /// Footage's stages, in order.
-    pub const FOOTAGE: [StageName; 7] = [
+    pub const FOOTAGE: [StageName; 8] = [
         StageName::Probe,
         StageName::Shots,
         StageName::Transcribe,
         StageName::Beats,
         StageName::Plan,
+        StageName::Reframe,
         StageName::Music,
         StageName::Render,
     ];
@@ -94,6 +95,7 @@ impl StageName {
             StageName::Shots => 0.04,
             StageName::Transcribe => 0.15,
             StageName::Beats => 0.03,
+            StageName::Reframe => 0.01,
         }
     }
 }

@@ -7,6 +7,7 @@ use super::artifacts;
 use super::model::{Artifact, FootageOptions, Job, StageName, StageState};
 use crate::footage::beats::Grid;
 use crate::footage::edit::{self, PlannedEdit, Probed};
+use crate::footage::reframe::Reframed;
 use crate::footage::shots::Shots;
 use crate::footage::transcribe::Heard;
 use crate::plan::from_project::Speech;
@@ -14,7 +15,7 @@ use crate::plan::timeline::Source;
 use crate::render::audio::Mix;
 use crate::render::profile::Profile;
 use crate::render::stages::{self, Parsed, Planned};
-use crate::render::{output, Cache, Cancel, Output, Progress, RenderError};
+use crate::render::{output, Cache, Cancel, Destination, Output, Progress, RenderError};
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 use std::path::{Path, PathBuf};
@@ -109,7 +110,7 @@ pub fn run(
     mix_and_render(job, ctx, tracker, &planned)
 }
 
-/// A footage job: probe, transcribe, beats, plan, music, render.
+/// A footage job: probe, shots, transcribe, beats, plan, reframe, music, render.
 fn run_footage(
     job: &Job,
     footage: &FootageOptions,
@@ -122,7 +123,7 @@ fn run_footage(
         let probed = edit::probe_all(&sources, &options, &mut reporter(tracker, StageName::Probe))?;
         Ok((probed, Vec::new()))
     })?;
-    let _shots: Vec<Shots> = stage(job, StageName::Shots, ctx, tracker, |tracker| {
+    let shots: Vec<Shots> = stage(job, StageName::Shots, ctx, tracker, |tracker| {
         let mut progress = reporter(tracker, StageName::Shots);
         let shots = edit::find_shots(&probed, ctx.output_dir, ctx.cancel, &mut progress)?;
         let mut files = Vec::new();
@@ -149,6 +150,7 @@ fn run_footage(
     })?;
     let analysis = edit::Analysis {
         probed,
+        shots,
         heard,
         grid,
     };
@@ -161,6 +163,22 @@ fn run_footage(
             .map(|path| artifact("sound", path))
             .collect::<Result<_, _>>()?;
         Ok((planned, files))
+    })?;
+    let _reframed: Vec<Reframed> = stage(job, StageName::Reframe, ctx, tracker, |tracker| {
+        let output = Output::Folder(ctx.output_dir.to_path_buf());
+        let destination = Destination {
+            named_after: &job.input,
+            profiles: ctx.profiles,
+            output: &output,
+            variation: job.options.variation,
+        };
+        let mut progress = reporter(tracker, StageName::Reframe);
+        let reframed = edit::reframe_all(&analysis, &planned, &destination, &mut progress)?;
+        let files = reframed
+            .iter()
+            .map(|r| artifact("reframe", &r.file))
+            .collect::<Result<_, _>>()?;
+        Ok((reframed, files))
     })?;
     mix_and_render(job, ctx, tracker, &planned.planned)
 }

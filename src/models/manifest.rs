@@ -19,6 +19,10 @@ const BUILT_IN: &[(&str, &str)] = &[
         "silero-vad.toml",
         include_str!("../../models/silero-vad.toml"),
     ),
+    (
+        "blazeface.toml",
+        include_str!("../../models/blazeface.toml"),
+    ),
 ];
 
 /// Conversion scripts a manifest may name, shipped inside reel: (name, text).
@@ -34,7 +38,12 @@ pub const SCRIPTS: &[(&str, &str)] = &[
 ];
 
 /// The models installed by `make models` and `reel models install --default`.
-pub const DEFAULT_SET: &[&str] = &["piper-en-us-joe-medium", "whisper-tiny-en", "silero-vad"];
+pub const DEFAULT_SET: &[&str] = &[
+    "piper-en-us-joe-medium",
+    "whisper-tiny-en",
+    "silero-vad",
+    "blazeface",
+];
 
 #[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(deny_unknown_fields)]

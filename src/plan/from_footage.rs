@@ -5,10 +5,12 @@
 
 use super::captions;
 use super::cuts::Cut;
+use super::reframe::ShotSubjects;
 use super::timeline::{
     AudioCue, AudioTrack, Caption, CaptionStyle, Clip, Motion, Music, MusicSource, Source,
     Timeline, Transition, Watermark, Word, SPEC_VERSION,
 };
+use crate::footage::shots::Shots;
 use crate::footage::transcribe::Heard;
 use std::path::PathBuf;
 
@@ -161,6 +163,8 @@ pub fn captions_of(words: &[KeptWord]) -> Vec<Caption> {
 pub struct FootageEdit<'a> {
     pub name: String,
     pub sources: &'a [PathBuf],
+    /// Each source's shots and faces (none: one clip per stretch, framed on the centre).
+    pub shots: &'a [Shots],
     pub heard: &'a [Heard],
     pub cut: &'a Cut,
     pub sound: Vec<(SoundPiece, PathBuf)>,
@@ -170,21 +174,60 @@ pub struct FootageEdit<'a> {
     pub watermark: Option<Watermark>,
 }
 
+/// One clip per kept stretch, split where the footage cuts to another shot when faces are
+/// seen in it, so each clip is framed by its own shot's faces.
+fn clips(cut: &Cut, sources: &[PathBuf], shots: &[Shots]) -> Vec<Clip> {
+    let mut clips = Vec::new();
+    for kept in &cut.kept {
+        let found = shots.get(kept.source);
+        let mut pieces = vec![(kept.start, kept.end, None)];
+        if let Some(found) = found {
+            pieces = found
+                .shots
+                .iter()
+                .filter(|shot| shot.end > kept.start && shot.start < kept.end)
+                .map(|shot| {
+                    let framing = (!found.faces.is_empty())
+                        .then(|| ShotSubjects::of(&found.faces, shot.start, shot.end));
+                    (shot.start.max(kept.start), shot.end.min(kept.end), framing)
+                })
+                .collect();
+            // Without a face in any of its shots, the stretch stays one clip, framed on the
+            // centre as a whole.
+            let faces_seen = pieces.iter().any(|(_, _, framing)| {
+                framing
+                    .as_ref()
+                    .is_some_and(|f| f.samples.iter().any(|(_, s)| s.is_some()))
+            });
+            if !faces_seen {
+                pieces = vec![(kept.start, kept.end, None)];
+            }
+            // The stretch's ends stay exactly where the cut put them.
+            pieces[0].0 = kept.start;
+            let last = pieces.len() - 1;
+            pieces[last].1 = kept.end;
+        }
+        for (start, end, framing) in pieces {
+            if end - start < 1e-6 {
+                continue;
+            }
+            clips.push(Clip {
+                source: Source::Video {
+                    path: sources[kept.source].clone(),
+                    in_s: start,
+                    framing,
+                },
+                duration: end - start,
+                motion: Motion::default(),
+                transition: Transition::default(),
+            });
+        }
+    }
+    clips
+}
+
 pub fn timeline(edit: FootageEdit<'_>) -> Timeline {
-    let clips = edit
-        .cut
-        .kept
-        .iter()
-        .map(|kept| Clip {
-            source: Source::Video {
-                path: edit.sources[kept.source].clone(),
-                in_s: kept.start,
-            },
-            duration: kept.len(),
-            motion: Motion::default(),
-            transition: Transition::default(),
-        })
-        .collect();
+    let clips = clips(edit.cut, edit.sources, edit.shots);
     let (mut voice, mut effects) = (Vec::new(), Vec::new());
     for (piece, path) in edit.sound {
         let cue = AudioCue {
@@ -327,6 +370,7 @@ mod tests {
         let timeline = timeline(FootageEdit {
             name: "talk".into(),
             sources: &sources,
+            shots: &[],
             heard: &heard,
             cut: &cut,
             sound,

@@ -5,5 +5,6 @@ pub mod cuts;
 pub mod from_footage;
 pub mod from_project;
 pub mod otio;
+pub mod reframe;
 pub mod spec;
 pub mod timeline;

@@ -155,7 +155,7 @@ fn video_clip(
         "motion": clip.motion,
     });
     let (name, reference, source_range) = match &clip.source {
-        Source::Video { path, in_s } => {
+        Source::Video { path, in_s, .. } => {
             let rate = facts(path).and_then(|f| f.frame_rate).unwrap_or(fps);
             let start = in_s + head;
             (

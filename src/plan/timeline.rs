@@ -6,6 +6,7 @@
 //! Sizes are resolution independent (fractions of the frame) so one timeline renders to every
 //! export profile. Relative paths are resolved against the spec file's folder.
 
+use super::reframe::ShotSubjects;
 use serde::{Deserialize, Serialize};
 use std::path::PathBuf;
 
@@ -131,6 +132,10 @@ pub enum Source {
         path: PathBuf,
         #[serde(default)]
         in_s: f64,
+        /// The faces of the shot it is cut from, which a frame of another shape follows;
+        /// without them such a frame is cut from the middle.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        framing: Option<ShotSubjects>,
     },
 }
 

@@ -19,7 +19,8 @@ use super::error::RenderError;
 use super::pipeline::{self, capsfilter, chain, clock, make, Position};
 use super::probe;
 use super::profile::{Profile, Reframe};
-use super::{encode, transitions, watermark};
+use super::{encode, reframe, transitions, watermark};
+use crate::plan::reframe::{Mode, ShotSubjects};
 use crate::plan::timeline::{Caption, CaptionStyle, Timeline};
 use gst::prelude::*;
 use std::path::{Path, PathBuf};
@@ -32,11 +33,19 @@ const DECODE_AHEAD: f64 = 1.0;
 #[derive(Debug, Clone)]
 pub enum ClipMedia {
     Still(PathBuf),
-    Video {
-        path: PathBuf,
-        in_s: f64,
-        size: (u32, u32),
-    },
+    Video(VideoMedia),
+}
+
+/// A clip of a video file.
+#[derive(Debug, Clone)]
+pub struct VideoMedia {
+    pub path: PathBuf,
+    /// Where the clip starts in the file, seconds.
+    pub in_s: f64,
+    /// The picture's size as shown (turned as its rotation tag says).
+    pub size: (u32, u32),
+    /// The faces of its shot, for a frame of another shape.
+    pub framing: Option<ShotSubjects>,
 }
 
 /// A built graph, ready to play.
@@ -154,16 +163,9 @@ pub fn build(job: &Job) -> Result<Graph, RenderError> {
             ClipMedia::Still(path) => {
                 still_branch(&pipeline, path, clip, start, profile, &frame_caps)?
             }
-            ClipMedia::Video { path, in_s, size } => video_branch(
-                &pipeline,
-                path,
-                *in_s,
-                *size,
-                clip.duration,
-                start,
-                profile,
-                &frame_caps,
-            )?,
+            ClipMedia::Video(video) => {
+                video_branch(&pipeline, video, clip.duration, start, profile, &frame_caps)?
+            }
         };
         let pad = compositor
             .request_pad_simple("sink_%u")
@@ -382,46 +384,69 @@ fn can_wait(media: &ClipMedia) -> bool {
     matches!(media, ClipMedia::Still(path) if still_decoder(path).is_some())
 }
 
-/// A video file cropped to the frame's shape (or letterboxed for `blur`), scaled, at the
-/// profile's rate, from `in_s` for `duration` seconds, placed at `start`.
-#[allow(clippy::too_many_arguments)]
+/// A video file cropped to the frame's shape (following the faces of its shot when they are
+/// known, whole over a blurred fill when they do not fit and for `blur`), scaled, at the
+/// profile's rate, from its in point for `duration` seconds, placed at `start`.
 fn video_branch(
     pipeline: &gst::Pipeline,
-    path: &Path,
-    in_s: f64,
-    size: (u32, u32),
+    video: &VideoMedia,
     duration: f64,
     start: f64,
     profile: &Profile,
     frame_caps: &gst::Caps,
 ) -> Result<Parts, RenderError> {
     let source = make("filesrc")?;
-    source.set_property("location", path);
+    source.set_property("location", &video.path);
     let decode = make("decodebin")?;
     let convert = make("videoconvert")?;
     // Turns the picture as its rotation tag says (phone footage), so `size` is as shown.
     let flip = make("videoflip")?;
     flip.set_property_from_str("video-direction", "auto");
-    let crop = make("videocrop")?;
-    if profile.reframe == Reframe::Crop {
-        let (left, top) = crop_for(size, (profile.width, profile.height));
-        crop.set_property("left", left as i32);
-        crop.set_property("right", left as i32);
-        crop.set_property("top", top as i32);
-        crop.set_property("bottom", top as i32);
-    }
-    let scale = make("videoscale")?;
-    scale.set_property("add-borders", true);
+    chain(pipeline, &[&source, &decode])?;
+    let mut elements = vec![source, decode.clone(), convert.clone(), flip.clone()];
+    let path = reframe::crop_path(video.framing.as_ref(), video.size, profile);
+    let pad = match profile.reframe {
+        Reframe::Crop => path.as_ref().is_some_and(|p| p.mode == Mode::Pad),
+        Reframe::Blur => reframe::other_shape(video.size, profile),
+    };
+    let framed = if pad {
+        let padded = reframe::padded(pipeline, video.size, profile)?;
+        chain(pipeline, &[&convert, &flip])?;
+        flip.link(&padded.head)
+            .map_err(|e| pipeline::internal(format!("padded clip: {e}")))?;
+        elements.extend(padded.elements);
+        padded.tail
+    } else {
+        let crop = make("videocrop")?;
+        match path {
+            Some(path) => reframe::steer(&crop, path, video.size)?,
+            None if profile.reframe == Reframe::Crop => {
+                let (left, top) = crop_for(video.size, (profile.width, profile.height));
+                crop.set_property("left", left as i32);
+                crop.set_property("right", left as i32);
+                crop.set_property("top", top as i32);
+                crop.set_property("bottom", top as i32);
+            }
+            None => {}
+        }
+        let scale = make("videoscale")?;
+        scale.set_property("add-borders", true);
+        chain(pipeline, &[&convert, &flip, &crop, &scale])?;
+        elements.extend([crop, scale.clone()]);
+        scale
+    };
     let rate = make("videorate")?;
     let sized = capsfilter(frame_caps)?;
-    chain(pipeline, &[&source, &decode])?;
-    chain(pipeline, &[&convert, &flip, &crop, &scale, &rate, &sized])?;
+    chain(pipeline, &[&rate, &sized])?;
+    framed
+        .link(&rate)
+        .map_err(|e| pipeline::internal(format!("video clip: {e}")))?;
     pipeline::link_decoded(&decode, &convert, "video");
     let tail = sized
         .static_pad("src")
         .ok_or_else(|| pipeline::internal("capsfilter without src".into()))?;
     // Frames before the in point are dropped; at the out point the clip ends.
-    let (first, last) = (clock(in_s), clock(in_s + duration));
+    let (first, last) = (clock(video.in_s), clock(video.in_s + duration));
     tail.add_probe(gst::PadProbeType::BUFFER, move |pad, info| {
         let Some(pts) = info.buffer().and_then(|b| b.pts()) else {
             return gst::PadProbeReturn::Ok;
@@ -435,9 +460,10 @@ fn video_branch(
             gst::PadProbeReturn::Ok
         }
     });
-    tail.set_offset(clock(start).nseconds() as i64 - clock(in_s).nseconds() as i64);
+    tail.set_offset(clock(start).nseconds() as i64 - clock(video.in_s).nseconds() as i64);
+    elements.extend([rate, sized]);
     Ok(Parts {
-        elements: vec![source, decode, convert, flip, crop, scale, rate, sized],
+        elements,
         tail,
         kenburns: None,
     })

@@ -21,6 +21,7 @@ pub mod pipeline;
 pub mod png;
 pub mod probe;
 pub mod profile;
+pub mod reframe;
 pub mod stages;
 pub mod transitions;
 pub mod visuals;

@@ -4,7 +4,7 @@
 
 use super::cache::{self, Cache};
 use super::error::RenderError;
-use super::graph::{self, ClipMedia};
+use super::graph::{self, ClipMedia, VideoMedia};
 use super::pipeline::{self, Cancel};
 use super::profile::Profile;
 use super::stages::Planned;
@@ -98,11 +98,16 @@ fn clip_media(
                 Source::Card { .. } => {
                     ClipMedia::Still(card_image(&clip.source, profile, cache)?.unwrap_or_default())
                 }
-                Source::Video { path, in_s } => ClipMedia::Video {
+                Source::Video {
+                    path,
+                    in_s,
+                    framing,
+                } => ClipMedia::Video(VideoMedia {
                     path: path.clone(),
                     in_s: *in_s,
                     size: graph::video_size(path, "")?,
-                },
+                    framing: framing.clone(),
+                }),
             })
         })
         .collect()

@@ -57,23 +57,7 @@ impl Settings {
 
     /// The model file: `model`, or `model.onnx` in `model-dir`.
     fn model_file(&self) -> Result<PathBuf, gst::ErrorMessage> {
-        let given = |s: &Option<String>| s.clone().filter(|s| !s.is_empty());
-        match (given(&self.model), given(&self.model_dir)) {
-            (Some(file), None) => Ok(PathBuf::from(file)),
-            (None, Some(dir)) => Ok(PathBuf::from(dir).join(MODEL_FILE)),
-            (Some(file), Some(dir)) => Err(gst::error_msg!(
-                gst::LibraryError::Settings,
-                (
-                    "Both model ({}) and model-dir ({}) are set: set one",
-                    file,
-                    dir
-                )
-            )),
-            (None, None) => Err(gst::error_msg!(
-                gst::LibraryError::Settings,
-                ("No VAD model: set model-dir to a folder with model.onnx, or model to the file")
-            )),
-        }
+        crate::shared::model_file(&self.model, &self.model_dir, MODEL_FILE, "VAD")
     }
 }
 
