@@ -73,3 +73,20 @@ pub fn model_file(
         )),
     }
 }
+
+/// The `model-dir` and `model` properties of an element that loads one ONNX model, `what`
+/// naming it in their descriptions.
+pub fn model_properties(what: &str) -> [gst::glib::ParamSpec; 2] {
+    [
+        gst::glib::ParamSpecString::builder("model-dir")
+            .nick("Model folder")
+            .blurb(&format!("Folder with model.onnx ({what}); or set model"))
+            .mutable_ready()
+            .build(),
+        gst::glib::ParamSpecString::builder("model")
+            .nick("Model file")
+            .blurb(&format!("The {what} .onnx file; or set model-dir"))
+            .mutable_ready()
+            .build(),
+    ]
+}

@@ -6,8 +6,8 @@
 use super::FootageError;
 use crate::plan::reframe::{self, CropPath, Quality};
 use crate::plan::timeline::{Source, Timeline};
-use crate::render::cache;
-use crate::render::profile::{Profile, Reframe};
+use crate::render::profile::Profile;
+use crate::render::{self, cache};
 use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
 
@@ -42,8 +42,7 @@ pub fn reframe(
     name: &str,
 ) -> Result<Vec<Reframed>, FootageError> {
     let mut out = Vec::new();
-    for profile in profiles.iter().filter(|p| p.reframe == Reframe::Crop) {
-        let aspect = f64::from(profile.width) / f64::from(profile.height);
+    for profile in profiles {
         let mut clips = Vec::new();
         for (index, clip) in timeline.clips.iter().enumerate() {
             let Source::Video {
@@ -57,10 +56,11 @@ pub fn reframe(
             let Some(&(_, size)) = sizes.iter().find(|(p, _)| p == path) else {
                 continue;
             };
-            if reframe::window(size, aspect) == size {
-                continue; // the same shape: nothing to cut away
-            }
-            let crop = reframe::frame_shot(subjects, size, aspect);
+            // The window the render cuts: none for a frame of the same shape or one that
+            // shows the whole picture.
+            let Some(crop) = render::reframe::crop_path(Some(subjects), size, profile) else {
+                continue;
+            };
             let Quality { coverage, jitter } =
                 reframe::quality(&crop, subjects, size, f64::from(profile.fps));
             clips.push(ClipFrame {

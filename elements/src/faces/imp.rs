@@ -106,26 +106,16 @@ impl ObjectSubclass for Faces {
 impl ObjectImpl for Faces {
     fn properties() -> &'static [glib::ParamSpec] {
         static PROPERTIES: LazyLock<Vec<glib::ParamSpec>> = LazyLock::new(|| {
-            vec![
-                glib::ParamSpecString::builder("model-dir")
-                    .nick("Model folder")
-                    .blurb("Folder with model.onnx (BlazeFace); or set model")
-                    .mutable_ready()
-                    .build(),
-                glib::ParamSpecString::builder("model")
-                    .nick("Model file")
-                    .blurb("The BlazeFace .onnx file; or set model-dir")
-                    .mutable_ready()
-                    .build(),
-                glib::ParamSpecDouble::builder("threshold")
-                    .nick("Threshold")
-                    .blurb("The score (0 to 1) a face needs")
-                    .minimum(0.0)
-                    .maximum(1.0)
-                    .default_value(f64::from(DEFAULT_THRESHOLD))
-                    .mutable_ready()
-                    .build(),
-            ]
+            let mut properties = crate::shared::model_properties("BlazeFace").to_vec();
+            properties.extend([glib::ParamSpecDouble::builder("threshold")
+                .nick("Threshold")
+                .blurb("The score (0 to 1) a face needs")
+                .minimum(0.0)
+                .maximum(1.0)
+                .default_value(f64::from(DEFAULT_THRESHOLD))
+                .mutable_ready()
+                .build()]);
+            properties
         });
         PROPERTIES.as_ref()
     }

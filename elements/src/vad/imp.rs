@@ -198,17 +198,8 @@ impl ObjectSubclass for Vad {
 impl ObjectImpl for Vad {
     fn properties() -> &'static [glib::ParamSpec] {
         static PROPERTIES: LazyLock<Vec<glib::ParamSpec>> = LazyLock::new(|| {
-            vec![
-                glib::ParamSpecString::builder("model-dir")
-                    .nick("Model folder")
-                    .blurb("Folder with model.onnx (Silero VAD); or set model")
-                    .mutable_ready()
-                    .build(),
-                glib::ParamSpecString::builder("model")
-                    .nick("Model file")
-                    .blurb("The Silero VAD .onnx file; or set model-dir")
-                    .mutable_ready()
-                    .build(),
+            let mut properties = crate::shared::model_properties("Silero VAD").to_vec();
+            properties.extend([
                 glib::ParamSpecDouble::builder("threshold")
                     .nick("Threshold")
                     .blurb("Speech probability that starts a region (it ends below this - 0.15)")
@@ -238,7 +229,8 @@ impl ObjectImpl for Vad {
                     .default_value(DEFAULT_SPEECH_PAD_MS)
                     .mutable_ready()
                     .build(),
-            ]
+            ]);
+            properties
         });
         PROPERTIES.as_ref()
     }
