@@ -42,12 +42,28 @@ pub fn load<T: DeserializeOwned>(artifacts: &[Artifact]) -> Option<T> {
     serde_json::from_slice(&std::fs::read(&result.path).ok()?).ok()
 }
 
-/// Temp files a killed render may have left beside `target` (see `render::cache::temp_path`).
+/// Temp files a killed render may have left for `target` and the files written beside it
+/// under the same stem (its subtitles, reframe paths): `.<stem>.<ext>.<pid>-<n>.part`, as
+/// `render::cache::temp_path` names them.
 pub fn leftovers(target: &Path) -> Vec<PathBuf> {
-    let (Some(dir), Some(name)) = (target.parent(), target.file_name()) else {
+    let (Some(dir), Some(stem)) = (target.parent(), target.file_stem()) else {
         return Vec::new();
     };
-    let prefix = format!(".{}.", name.to_string_lossy());
+    let prefix = format!(".{}.", stem.to_string_lossy());
+    let is_leftover = |name: &str| {
+        let Some(rest) = name
+            .strip_prefix(&prefix)
+            .and_then(|r| r.strip_suffix(".part"))
+        else {
+            return false;
+        };
+        // One extension, then the writer's counter; anything else belongs to another file.
+        rest.split_once('.').is_some_and(|(ext, counter)| {
+            !ext.is_empty()
+                && !counter.is_empty()
+                && counter.chars().all(|c| c.is_ascii_digit() || c == '-')
+        })
+    };
     std::fs::read_dir(dir)
         .into_iter()
         .flatten()
@@ -55,8 +71,7 @@ pub fn leftovers(target: &Path) -> Vec<PathBuf> {
         .map(|entry| entry.path())
         .filter(|path| {
             path.file_name()
-                .map(|n| n.to_string_lossy())
-                .is_some_and(|n| n.starts_with(&prefix) && n.ends_with(".part"))
+                .is_some_and(|n| is_leftover(&n.to_string_lossy()))
         })
         .collect()
 }
@@ -81,12 +96,23 @@ mod tests {
     fn leftovers_are_only_this_targets_part_files() {
         let dir = tempfile::tempdir().unwrap();
         let target = dir.path().join("a-youtube.mp4");
-        for name in [".a-youtube.mp4.77.part", ".b.mp4.77.part", "a-youtube.mp4"] {
+        for name in [
+            ".a-youtube.mp4.77.part",
+            ".a-youtube.srt.77-3.part",
+            ".a-youtube.b.mp4.77-1.part",
+            ".b.mp4.77.part",
+            "a-youtube.mp4",
+        ] {
             std::fs::write(dir.path().join(name), b"").unwrap();
         }
+        let mut found = leftovers(&target);
+        found.sort();
         assert_eq!(
-            leftovers(&target),
-            vec![dir.path().join(".a-youtube.mp4.77.part")]
+            found,
+            vec![
+                dir.path().join(".a-youtube.mp4.77.part"),
+                dir.path().join(".a-youtube.srt.77-3.part"),
+            ]
         );
     }
 }

@@ -250,13 +250,14 @@ fn render(
     let mut outputs = Vec::new();
     for (index, profile) in ctx.profiles.iter().enumerate() {
         let path = folder.path_for(&job.input, profile, false, job.options.variation);
+        // A killed run may have left temp files of this profile's video or subtitles.
+        for leftover in artifacts::leftovers(&path) {
+            let _ = std::fs::remove_file(leftover);
+        }
         if finished.iter().any(|a| a.path == path) {
             tracing::info!(profile = %profile.name, "reusing the finished file");
             outputs.push(path);
             continue;
-        }
-        for leftover in artifacts::leftovers(&path) {
-            let _ = std::fs::remove_file(leftover);
         }
         let mut total = 1.0;
         let mut progress = |event: Progress| match event {
