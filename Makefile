@@ -5,7 +5,7 @@ APT_PACKAGES := pkg-config libgstreamer1.0-dev libgstreamer-plugins-base1.0-dev 
 	gstreamer1.0-plugins-base gstreamer1.0-plugins-good gstreamer1.0-plugins-bad \
 	gstreamer1.0-plugins-ugly gstreamer1.0-libav gstreamer1.0-tools gstreamer1.0-x \
 	gstreamer1.0-espeak espeak-ng fonts-dejavu-core fonts-noto-cjk ffmpeg python3-venv \
-	dbus-daemon libglib2.0-bin systemd tmux
+	dbus-daemon libglib2.0-bin systemd tmux libpango1.0-dev
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 APT_OPTS := -o DPkg::Lock::Timeout=600 -o Dpkg::Use-Pty=0
 

@@ -257,7 +257,15 @@ fn decode(
             .new_sample(move |sink| {
                 let sample = sink.pull_sample().map_err(|_| gst::FlowError::Eos)?;
                 let buffer = sample.buffer().ok_or(gst::FlowError::Error)?;
-                let time = buffer.pts().map_or(0.0, |t| t.nseconds() as f64 / 1e9);
+                // Stream time, where the render's seeks land (an edit list can start a file's
+                // timestamps late).
+                let time = buffer
+                    .pts()
+                    .and_then(|pts| {
+                        let segment = sample.segment()?.downcast_ref::<gst::ClockTime>()?;
+                        segment.to_stream_time(pts).or(Some(pts))
+                    })
+                    .map_or(0.0, |t| t.nseconds() as f64 / 1e9);
                 let map = buffer.map_readable().map_err(|_| gst::FlowError::Error)?;
                 // RGB rows are padded to 4 bytes.
                 let stride = (w * 3).div_ceil(4) * 4;

@@ -19,7 +19,7 @@ use super::error::RenderError;
 use super::pipeline::{self, capsfilter, chain, clock, make, Position};
 use super::probe;
 use super::profile::{Profile, Reframe};
-use super::{encode, reframe, transitions, watermark};
+use super::{encode, reframe, seek, transitions, watermark};
 use crate::plan::reframe::{Mode, ShotSubjects};
 use crate::plan::timeline::{Caption, CaptionStyle, Timeline};
 use gst::prelude::*;
@@ -441,26 +441,15 @@ fn video_branch(
     framed
         .link(&rate)
         .map_err(|e| pipeline::internal(format!("video clip: {e}")))?;
-    pipeline::link_decoded(&decode, &convert, "video");
     let tail = sized
         .static_pad("src")
         .ok_or_else(|| pipeline::internal("capsfilter without src".into()))?;
-    // Frames before the in point are dropped; at the out point the clip ends.
-    let (first, last) = (clock(video.in_s), clock(video.in_s + duration));
-    tail.add_probe(gst::PadProbeType::BUFFER, move |pad, info| {
-        let Some(pts) = info.buffer().and_then(|b| b.pts()) else {
-            return gst::PadProbeReturn::Ok;
-        };
-        if pts < first {
-            gst::PadProbeReturn::Drop
-        } else if pts >= last {
-            pad.push_event(gst::event::Eos::new());
-            gst::PadProbeReturn::Drop
-        } else {
-            gst::PadProbeReturn::Ok
-        }
-    });
-    tail.set_offset(clock(start).nseconds() as i64 - clock(video.in_s).nseconds() as i64);
+    let span = seek::Span {
+        in_s: video.in_s,
+        out_s: video.in_s + duration,
+        start,
+    };
+    seek::link_from(&decode, &convert, &tail, span);
     elements.extend([rate, sized]);
     Ok(Parts {
         elements,

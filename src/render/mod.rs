@@ -22,6 +22,7 @@ pub mod png;
 pub mod probe;
 pub mod profile;
 pub mod reframe;
+pub mod seek;
 pub mod stages;
 pub mod transitions;
 pub mod visuals;

@@ -4,6 +4,7 @@ use crate::shared::lock;
 use gst::glib;
 use gst::prelude::*;
 use gst::subclass::prelude::*;
+use gst_base::prelude::*;
 use gst_base::subclass::prelude::*;
 use std::path::PathBuf;
 use std::sync::{LazyLock, Mutex};
@@ -263,7 +264,16 @@ impl BaseTransformImpl for Faces {
             state.with_faces += 1;
         }
         drop(guard);
-        let time = buffer.pts().map_or(0.0, |t| t.nseconds() as f64 / 1e9);
+        // Stream time, as players and the other analyses count it (an edit list can start a
+        // file's timestamps late).
+        let segment = self.obj().segment();
+        let time = buffer
+            .pts()
+            .and_then(|pts| {
+                let segment = segment.downcast_ref::<gst::ClockTime>()?;
+                segment.to_stream_time(pts).or(Some(pts))
+            })
+            .map_or(0.0, |t| t.nseconds() as f64 / 1e9);
         self.post(
             gst::Structure::builder("reelfaces")
                 .field("time", time)
