@@ -8,6 +8,7 @@ use reel::bus::Bus;
 use reel::daemon;
 use reel::footage::edit::{CutMode, EditOptions};
 use reel::models::{self, Registry};
+use reel::plan::timeline::CaptionMode;
 use reel::plan::timeline::Watermark;
 use reel::project::SpeechRate;
 use reel::render::{self, profile, Cache, Output, Progress};
@@ -480,8 +481,8 @@ struct EditArgs {
     #[arg(long, value_enum, default_value = "both")]
     cut: CutMode,
     /// Captions of what is said (burned in, and .srt/.vtt).
-    #[arg(long, value_enum, default_value = "plain")]
-    captions: Captions,
+    #[arg(long, value_enum, default_value = "karaoke")]
+    captions: CaptionMode,
     /// A mark in the bottom-right corner: text, or a PNG/JPEG file.
     #[arg(long, value_name = "TEXT|IMAGE")]
     watermark: Option<String>,
@@ -491,15 +492,12 @@ struct EditArgs {
     /// Also write the cut as an OpenTimelineIO file.
     #[arg(long, value_name = "FILE")]
     otio: Option<PathBuf>,
+    /// Print each stage's wall and CPU time.
+    #[arg(long)]
+    timings: bool,
     /// No progress bar.
     #[arg(short, long)]
     quiet: bool,
-}
-
-#[derive(Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
-enum Captions {
-    Plain,
-    None,
 }
 
 /// Seconds from `30`, `30s`, `2m`, `1m30s` or `1.5m`.
@@ -546,7 +544,7 @@ fn edit_command(args: EditArgs) -> Result<()> {
         music: args.music,
         target: args.target,
         cut: args.cut,
-        captions: args.captions == Captions::Plain,
+        captions: args.captions,
         watermark,
         ..EditOptions::default()
     };
@@ -611,6 +609,9 @@ fn edit_command(args: EditArgs) -> Result<()> {
         render::otio::write(&report.render.timeline, fps, path)
             .map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
         println!("wrote {}", path.display());
+    }
+    if args.timings {
+        println!("{}", reel::footage::timing::summary(&report.times));
     }
     Ok(())
 }

@@ -75,10 +75,115 @@ fn srt_words(path: &Path) -> String {
     lines.join(" ")
 }
 
+/// The first cue of a .srt file: start, end and its words.
+fn first_cue(path: &Path) -> (f64, f64, usize) {
+    let text = std::fs::read_to_string(path).unwrap();
+    let block = text.split("\n\n").next().unwrap();
+    let mut lines = block.lines().skip(1);
+    let seconds = |t: &str| {
+        let (hms, ms) = t.trim().split_once(',').unwrap();
+        let parts: Vec<f64> = hms.split(':').map(|p| p.parse().unwrap()).collect();
+        parts[0] * 3600.0 + parts[1] * 60.0 + parts[2] + ms.parse::<f64>().unwrap() / 1000.0
+    };
+    let (from, to) = lines.next().unwrap().split_once(" --> ").unwrap();
+    let words = lines.map(|l| l.split_whitespace().count()).sum();
+    (seconds(from), seconds(to), words)
+}
+
+/// Half-size RGB frames of the caption band of a 1080x1920 video: rows 1480 to 1800.
+const BAND: (usize, usize) = (540, 160);
+fn caption_band(path: &Path) -> Vec<Vec<u8>> {
+    let output = Command::new("ffmpeg")
+        .args(["-v", "error", "-i"])
+        .arg(path)
+        .args(["-vf", "crop=1080:320:0:1480,scale=540:160"])
+        .args(["-f", "rawvideo", "-pix_fmt", "rgb24", "-"])
+        .output()
+        .unwrap();
+    assert!(output.status.success());
+    output
+        .stdout
+        .chunks_exact(BAND.0 * BAND.1 * 3)
+        .map(<[u8]>::to_vec)
+        .collect()
+}
+
+/// Karaoke, read from the pixels over the first caption: the highlight (the only yellow)
+/// walks through the caption word by word in reading order, the text never takes more than
+/// two lines, and it stays inside the title-safe width.
+fn check_karaoke(video: &Path, srt: &Path) {
+    let (start, end, words) = first_cue(srt);
+    let frames = caption_band(video);
+    let (mut lit, mut inside, mut steps) = (0, 0, 0);
+    let mut last: Option<(f64, f64)> = None;
+    for (n, frame) in frames.iter().enumerate() {
+        let t = n as f64 / 30.0;
+        if t < start + 0.1 || t > end - 0.1 {
+            continue;
+        }
+        inside += 1;
+        let pixel = |x: usize, y: usize| {
+            let p = &frame[(y * BAND.0 + x) * 3..][..3];
+            (p[0], p[1], p[2])
+        };
+        let yellow = |(r, g, b): (u8, u8, u8)| r > 200 && g > 170 && b < 90;
+        let white = |(r, g, b): (u8, u8, u8)| r > 215 && g > 215 && b > 215;
+        let text_rows: Vec<usize> = (0..BAND.1)
+            .filter(|&y| (0..BAND.0).any(|x| white(pixel(x, y)) || yellow(pixel(x, y))))
+            .collect();
+        // Lines are about 12 rows apart here; an i's dot sits 4 rows over its stem.
+        let bands = text_rows.windows(2).filter(|w| w[1] - w[0] > 7).count() + 1;
+        assert!(bands <= 2, "at {t:.2} s the caption takes {bands} lines");
+        let columns: Vec<usize> = (0..BAND.0)
+            .filter(|&x| text_rows.iter().any(|&y| white(pixel(x, y))))
+            .collect();
+        if let (Some(first), Some(last)) = (columns.first(), columns.last()) {
+            assert!(
+                *first >= 27 && *last <= 513,
+                "at {t:.2} s text at {first}..{last}"
+            );
+        }
+        let yellow_at: Vec<(usize, usize)> = (0..BAND.1)
+            .flat_map(|y| (0..BAND.0).map(move |x| (x, y)))
+            .filter(|&(x, y)| yellow(pixel(x, y)))
+            .collect();
+        if yellow_at.len() < 20 {
+            continue;
+        }
+        lit += 1;
+        let count = yellow_at.len() as f64;
+        let x = yellow_at.iter().map(|p| p.0 as f64).sum::<f64>() / count;
+        let y = yellow_at.iter().map(|p| p.1 as f64).sum::<f64>() / count;
+        if let Some((px, py)) = last {
+            // Reading order: right along a line, or down to the next one.
+            let next_line = y > py + 10.0;
+            assert!(
+                next_line || (y - py).abs() <= 10.0 && x >= px - 2.0,
+                "at {t:.2} s the highlight went back: ({px:.0}, {py:.0}) to ({x:.0}, {y:.0})"
+            );
+            if next_line || x > px + 5.0 {
+                steps += 1;
+            }
+        }
+        last = Some((x, y));
+    }
+    assert!(inside > 10, "the first caption runs {start}..{end}");
+    assert!(
+        lit as f64 >= 0.9 * inside as f64,
+        "a word is lit in {lit} of {inside} frames"
+    );
+    assert!(
+        steps + 2 >= words,
+        "the highlight moved {steps} times over {words} words"
+    );
+}
+
 #[test]
 fn footage_is_cut_to_whole_sentences_on_the_beat_at_the_target_length() {
     let dir = tempfile::tempdir().unwrap();
-    let d = dir.path();
+    let kept_dir = dir.keep();
+    let d = kept_dir.as_path();
+    eprintln!("KEPT {}", d.display());
     common::footage::narrated(d);
     // Where the first join falls without music; the bed then has a beat 0.1 s after it, so
     // the join has a beat to move onto.
@@ -127,6 +232,8 @@ fn footage_is_cut_to_whole_sentences_on_the_beat_at_the_target_length() {
     assert!((duration - planned).abs() <= 0.1, "{duration} vs {planned}");
     let lufs = integrated_lufs(&out);
     assert!((lufs + 16.0).abs() <= 1.0, "{lufs} LUFS");
+
+    check_karaoke(&out, &d.join("out/cut.srt"));
 
     // What is heard in the result is what the captions say was kept: whole words only.
     let kept = srt_words(&d.join("out/cut.srt"));

@@ -106,8 +106,8 @@ impl Manager {
     /// Queues an edit of the footage at `paths` (absolute, played in order) into a captioned
     /// clip. Options: those of SubmitScript but format, and music s (absolute path of a bed
     /// whose beats the cuts land on), target d (longest result, seconds), cut s (silence,
-    /// beats, both, none), captions s (plain, none). Footage that cannot be edited is refused
-    /// with InvalidFootage naming the file and the problem.
+    /// beats, both, none), captions s (karaoke, plain, none). Footage that cannot be edited
+    /// is refused with InvalidFootage naming the file and the problem.
     async fn submit_footage(
         &self,
         #[zbus(object_server)] server: &ObjectServer,

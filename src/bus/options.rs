@@ -3,7 +3,7 @@
 
 use crate::footage::edit::CutMode;
 use crate::jobs::model::JobOptions;
-use crate::plan::timeline::Watermark;
+use crate::plan::timeline::{CaptionMode, Watermark};
 use std::collections::HashMap;
 use std::path::PathBuf;
 use zbus::zvariant::{OwnedValue, Value};
@@ -109,15 +109,13 @@ pub fn parse(options: &HashMap<String, OwnedValue>) -> Result<Submitted, String>
                     .watermark = Some(mark)
             }
             "captions" => {
-                let captions = match string(value).ok_or_else(|| wrong("s"))?.as_str() {
-                    "plain" => true,
-                    "none" => false,
-                    other => {
-                        return Err(format!(
-                            "option '{key}': '{other}' is not one of plain, none"
-                        ))
-                    }
-                };
+                let name = string(value).ok_or_else(|| wrong("s"))?;
+                let captions = CaptionMode::parse(&name).ok_or_else(|| {
+                    format!(
+                        "option '{key}': '{name}' is not one of {}",
+                        CaptionMode::NAMES.join(", ")
+                    )
+                })?;
                 out.job
                     .footage
                     .get_or_insert_with(Default::default)
@@ -216,7 +214,7 @@ mod tests {
         assert_eq!(footage.music, Some(PathBuf::from("/music/bed.wav")));
         assert_eq!(footage.target, Some(30.0));
         assert_eq!(footage.cut, CutMode::Silence);
-        assert!(!footage.captions);
+        assert_eq!(footage.captions, CaptionMode::None);
         assert_eq!(footage.watermark.unwrap().text, "@harbourfilms");
         let err = parse(&options(&[("watermark", Value::from("/no/logo.png"))])).unwrap_err();
         assert!(err.contains("/no/logo.png"), "{err}");

@@ -5,14 +5,17 @@ use super::beats::{self, Grid};
 use super::probe::{self, Footage};
 use super::reframe::{self, Reframed};
 use super::shots::{self, Shots};
+use super::timing::{timed, StageTime};
 use super::transcribe::{self, Heard};
 use super::FootageError;
+use crate::plan::captions;
 use crate::plan::cuts::{self, Cut, Rules};
 use crate::plan::from_footage::{self, FootageEdit, SoundPiece};
-use crate::plan::timeline::Watermark;
+use crate::plan::timeline::{CaptionMode, Watermark};
 use crate::render::cache::{self, Cache};
 use crate::render::stages::Planned;
 use crate::render::{self, audio, Cancel, Destination, Progress, Report};
+use crate::script::Warning;
 use serde::{Deserialize, Serialize};
 use std::path::PathBuf;
 
@@ -50,8 +53,8 @@ pub struct EditOptions {
     /// Longest output, seconds.
     pub target: Option<f64>,
     pub cut: CutMode,
-    /// Burn captions of the kept words (and write .srt/.vtt).
-    pub captions: bool,
+    /// Captions of the kept words, burned in (and written as .srt/.vtt unless none).
+    pub captions: CaptionMode,
     pub loudness_lufs: f64,
     pub watermark: Option<Watermark>,
 }
@@ -62,7 +65,7 @@ impl Default for EditOptions {
             music: None,
             target: None,
             cut: CutMode::default(),
-            captions: true,
+            captions: CaptionMode::default(),
             loudness_lufs: -16.0,
             watermark: None,
         }
@@ -98,6 +101,8 @@ pub struct EditReport {
     /// The windows cut for frames of another shape.
     pub reframed: Vec<Reframed>,
     pub render: Report,
+    /// How long each stage took.
+    pub times: Vec<StageTime>,
 }
 
 /// Edits `sources` (played in order) into one video per profile of `destination`, in this
@@ -110,20 +115,34 @@ pub fn edit(
     cancel: &Cancel,
     progress: &mut dyn FnMut(Progress),
 ) -> Result<EditReport, FootageError> {
-    let probed = probe_all(sources, options, progress)?;
-    let shots = find_shots(&probed, &destination.output.folder(), cancel, progress)?;
-    let heard = hear_all(&probed, cache, cancel, progress)?;
-    let grid = beat_grid(options, cancel, progress)?;
+    let mut times = Vec::new();
+    let t = &mut times;
+    let probed = timed(t, "probe", || probe_all(sources, options, progress))?;
+    let folder = destination.output.folder();
+    let shots = timed(t, "shots", || {
+        find_shots(&probed, &folder, cancel, progress)
+    })?;
+    let heard = timed(t, "transcribe", || {
+        hear_all(&probed, cache, cancel, progress)
+    })?;
+    let grid = timed(t, "beats", || beat_grid(options, cancel, progress))?;
     let analysis = Analysis {
         probed,
         shots,
         heard,
         grid,
     };
-    let edit = plan(&analysis, options, cache, cancel, progress)?;
-    let reframed = reframe_all(&analysis, &edit, destination, progress)?;
-    let render = render::render_planned(edit.planned, destination, cache, cancel, progress)?;
+    let edit = timed(t, "plan", || {
+        plan(&analysis, options, cache, cancel, progress)
+    })?;
+    let reframed = timed(t, "reframe", || {
+        reframe_all(&analysis, &edit, destination, progress)
+    })?;
+    let render = timed(t, "render", || {
+        render::render_planned(edit.planned, destination, cache, cancel, progress)
+    })?;
     Ok(EditReport {
+        times,
         footage: analysis.probed.footage,
         shots: analysis.shots,
         heard: analysis.heard,
@@ -309,12 +328,16 @@ pub fn plan(
             )
         })
         .collect();
+    let warnings = captions::too_fast(&timeline.captions)
+        .map(|message| Warning { line: 0, message })
+        .into_iter()
+        .collect();
     progress(Progress::Advance(1.0));
     Ok(PlannedEdit {
         planned: Planned {
             timeline,
             places,
-            warnings: Vec::new(),
+            warnings,
         },
         cut,
         sound: sound_paths,

@@ -7,7 +7,9 @@ pub mod edit;
 pub mod probe;
 pub mod reframe;
 pub mod shots;
+pub mod timing;
 pub mod transcribe;
+pub mod voiced;
 
 use std::path::{Path, PathBuf};
 

@@ -54,7 +54,7 @@ pub fn transcribe(content: &str, samples: &[f32], cache: &Cache) -> Result<Heard
         .ok()
         .and_then(|bytes| serde_json::from_slice::<Heard>(&bytes).ok())
     {
-        return Ok(heard);
+        return Ok(aligned(heard));
     }
     let failed = |e: &dyn std::fmt::Display| FootageError::Model(e.to_string());
     crate::models::runtime().map_err(|e| failed(&e))?;
@@ -90,5 +90,12 @@ pub fn transcribe(content: &str, samples: &[f32], cache: &Cache) -> Result<Heard
     };
     let json = serde_json::to_vec(&heard).map_err(|e| failed(&e))?;
     cache::write_atomic(&path, &json).map_err(|e| FootageError::io(&path, e))?;
-    Ok(heard)
+    Ok(aligned(heard))
+}
+
+/// What Whisper heard, its words moved onto the speech Silero heard (kept as Whisper said it
+/// in the cache, so a better alignment needs no new transcription).
+fn aligned(mut heard: Heard) -> Heard {
+    super::voiced::align(&mut heard);
+    heard
 }

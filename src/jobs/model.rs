@@ -176,7 +176,7 @@ pub struct FootageOptions {
     pub music: Option<PathBuf>,
     pub target: Option<f64>,
     pub cut: crate::footage::edit::CutMode,
-    pub captions: bool,
+    pub captions: crate::plan::timeline::CaptionMode,
     #[serde(default)]
     pub watermark: Option<crate::plan::timeline::Watermark>,
 }

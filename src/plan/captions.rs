@@ -19,44 +19,78 @@ fn columns(text: &str) -> usize {
     text.chars().map(|c| if is_wide(c) { 2 } else { 1 }).sum()
 }
 
-/// Breakable pieces: words, and each wide character on its own (CJK has no spaces). The flag
-/// says whether a space goes before the piece.
-fn tokens(text: &str) -> Vec<(String, bool)> {
-    let mut out: Vec<(String, bool)> = Vec::new();
-    for word in text.split_whitespace() {
+/// A breakable piece of caption text: a word, or one wide character (CJK has no spaces).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Piece {
+    pub text: String,
+    /// Whether a space goes before it (when it does not start a line).
+    pub spaced: bool,
+    /// Which whitespace-separated word of the text it belongs to.
+    pub word: usize,
+}
+
+/// The breakable pieces of `text`, in order.
+pub fn pieces(text: &str) -> Vec<Piece> {
+    let mut out: Vec<Piece> = Vec::new();
+    for (index, word) in text.split_whitespace().enumerate() {
         let mut spaced = true;
         let mut run = String::new();
+        let mut push = |text: String, spaced: &mut bool| {
+            out.push(Piece {
+                text,
+                spaced: *spaced,
+                word: index,
+            });
+            *spaced = false;
+        };
         for c in word.chars() {
             if is_wide(c) {
                 if !run.is_empty() {
-                    out.push((std::mem::take(&mut run), spaced));
-                    spaced = false;
+                    push(std::mem::take(&mut run), &mut spaced);
                 }
-                out.push((c.to_string(), spaced));
-                spaced = false;
+                push(c.to_string(), &mut spaced);
             } else {
                 run.push(c);
             }
         }
         if !run.is_empty() {
-            out.push((run, spaced));
+            push(run, &mut spaced);
         }
     }
     out
 }
 
-/// Greedy wrap to lines of at most `max` columns (a single longer word gets a line of its own).
-pub fn wrap(text: &str, max: usize) -> Vec<String> {
-    let mut lines: Vec<String> = Vec::new();
+/// Joins pieces into one line of text.
+pub fn joined<'a>(pieces: impl IntoIterator<Item = &'a Piece>) -> String {
     let mut line = String::new();
-    for (token, spaced) in tokens(text) {
-        let extra = columns(&token) + usize::from(spaced && !line.is_empty());
-        if !line.is_empty() && columns(&line) + extra > max {
-            lines.push(std::mem::take(&mut line));
-        } else if spaced && !line.is_empty() {
+    for piece in pieces {
+        if piece.spaced && !line.is_empty() {
             line.push(' ');
         }
-        line.push_str(&token);
+        line.push_str(&piece.text);
+    }
+    line
+}
+
+/// Greedy wrap to lines of at most `max` columns (a single longer word gets a line of its own).
+pub fn wrap(text: &str, max: usize) -> Vec<String> {
+    wrap_by(&pieces(text), |line| columns(line) <= max)
+        .iter()
+        .map(joined)
+        .collect()
+}
+
+/// Greedy wrap of `pieces` into lines that `fits` (a piece that fits nowhere gets a line of
+/// its own).
+pub fn wrap_by(pieces: &[Piece], fits: impl Fn(&str) -> bool) -> Vec<Vec<Piece>> {
+    let mut lines: Vec<Vec<Piece>> = Vec::new();
+    let mut line: Vec<Piece> = Vec::new();
+    for piece in pieces {
+        line.push(piece.clone());
+        if line.len() > 1 && !fits(&joined(&line)) {
+            let last = line.pop().into_iter().collect();
+            lines.push(std::mem::replace(&mut line, last));
+        }
     }
     if !line.is_empty() {
         lines.push(line);
@@ -161,7 +195,59 @@ fn timed_by_voice(chunks: &[String], start: f64, end: f64, heard: &[Word]) -> Ve
     captions
 }
 
-fn word_times(text: &str, start: f64, end: f64) -> Vec<Word> {
+/// Characters a second a viewer can read comfortably (subtitling guides use 17 to 20).
+pub const MAX_READING_RATE: f64 = 20.0;
+/// The longest a caption stays up after its last word to be read.
+pub const MAX_HOLD: f64 = 1.0;
+
+/// Characters a viewer reads in a caption: its text without the line breaks.
+fn reading_length(caption: &Caption) -> usize {
+    caption.text.chars().filter(|&c| c != '\n').count()
+}
+
+/// Characters a second the caption asks of its reader.
+pub fn reading_rate(caption: &Caption) -> f64 {
+    reading_length(caption) as f64 / (caption.end - caption.start).max(1e-3)
+}
+
+/// Keeps a caption that reads too fast up a little longer, into the quiet after it: never
+/// past the next caption's start and at most [`MAX_HOLD`] longer. Captions are in order.
+pub fn pace(captions: &mut [Caption]) {
+    for i in 0..captions.len() {
+        let next = captions.get(i + 1).map_or(f64::INFINITY, |c| c.start);
+        let caption = &mut captions[i];
+        let wanted = caption.start + reading_length(caption) as f64 / MAX_READING_RATE;
+        if wanted > caption.end {
+            caption.end = wanted
+                .min(next)
+                .min(caption.end + MAX_HOLD)
+                .max(caption.end);
+        }
+    }
+}
+
+/// A warning naming how many captions still read faster than [`MAX_READING_RATE`], and the
+/// fastest of them.
+pub fn too_fast(captions: &[Caption]) -> Option<String> {
+    let fast: Vec<&Caption> = captions
+        .iter()
+        .filter(|c| reading_rate(c) > MAX_READING_RATE + 1e-9)
+        .collect();
+    let fastest = fast
+        .iter()
+        .max_by(|a, b| reading_rate(a).total_cmp(&reading_rate(b)))?;
+    Some(format!(
+        "{} caption{} read faster than {MAX_READING_RATE:.0} characters a second; the \
+         fastest, at {}, reads at {:.1}",
+        fast.len(),
+        if fast.len() == 1 { "" } else { "s" },
+        timestamp(fastest.start, '.'),
+        reading_rate(fastest)
+    ))
+}
+
+/// Words of `text` sharing `start`..`end` by their length.
+pub fn word_times(text: &str, start: f64, end: f64) -> Vec<Word> {
     let words: Vec<&str> = text.split_whitespace().collect();
     let total: usize = words.iter().map(|w| columns(w) + 1).sum();
     let mut at = start;
@@ -316,5 +402,44 @@ mod tests {
             to_vtt(&caps),
             "WEBVTT\n\n00:01:01.500 --> 01:02:03.250\na\nb\n\n"
         );
+    }
+
+    fn caption(start: f64, end: f64, text: &str) -> Caption {
+        Caption {
+            start,
+            end,
+            text: text.into(),
+            words: vec![],
+        }
+    }
+
+    #[test]
+    fn a_fast_caption_stays_up_into_the_quiet_after_it_but_not_over_the_next() {
+        // 40 characters in 1 s want 2 s; the next caption starts at 2.5 s.
+        let text = "abcdefghij abcdefghij abcdefghij abcdefg";
+        let mut caps = vec![caption(0.0, 1.0, text), caption(2.5, 3.0, text)];
+        pace(&mut caps);
+        assert!((caps[0].end - 2.0).abs() < 1e-9);
+        // The last one may hold at most MAX_HOLD more.
+        assert!((caps[1].end - 4.0).abs() < 1e-9);
+        assert!((reading_rate(&caps[1]) - 40.0 / 1.5).abs() < 1e-9);
+        let warning = too_fast(&caps).unwrap();
+        assert!(
+            warning.starts_with("1 caption read faster than 20"),
+            "{warning}"
+        );
+        assert!(
+            warning.contains("at 00:00:02.500, reads at 26.7"),
+            "{warning}"
+        );
+        // Hemmed in by the next caption, it cannot wait.
+        let mut tight = vec![caption(0.0, 1.0, text), caption(1.0, 3.0, "Hi.")];
+        pace(&mut tight);
+        assert_eq!(tight[0].end, 1.0);
+        // A slow caption is left as it is, and nothing is said.
+        let mut slow = vec![caption(0.0, 3.0, "Hello there.")];
+        pace(&mut slow);
+        assert_eq!(slow[0].end, 3.0);
+        assert_eq!(too_fast(&slow), None);
     }
 }

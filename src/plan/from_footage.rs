@@ -7,8 +7,8 @@ use super::captions;
 use super::cuts::Cut;
 use super::reframe::ShotSubjects;
 use super::timeline::{
-    AudioCue, AudioTrack, Caption, CaptionStyle, Clip, Motion, Music, MusicSource, Source,
-    Timeline, Transition, Watermark, Word, SPEC_VERSION,
+    AudioCue, AudioTrack, Caption, CaptionMode, CaptionStyle, Clip, Motion, Music, MusicSource,
+    Source, Timeline, Transition, Watermark, Word, SPEC_VERSION,
 };
 use crate::footage::shots::Shots;
 use crate::footage::transcribe::Heard;
@@ -169,7 +169,7 @@ pub struct FootageEdit<'a> {
     pub cut: &'a Cut,
     pub sound: Vec<(SoundPiece, PathBuf)>,
     pub music: Option<PathBuf>,
-    pub captions: bool,
+    pub captions: CaptionMode,
     pub loudness_lufs: f64,
     pub watermark: Option<Watermark>,
 }
@@ -241,17 +241,21 @@ pub fn timeline(edit: FootageEdit<'_>) -> Timeline {
             effects.push(cue);
         }
     }
-    let captions = if edit.captions {
-        captions_of(&kept_words(edit.cut, edit.heard))
-    } else {
+    let mut captions = if edit.captions == CaptionMode::None {
         Vec::new()
+    } else {
+        captions_of(&kept_words(edit.cut, edit.heard))
     };
+    captions::pace(&mut captions);
     Timeline {
         version: SPEC_VERSION,
         name: edit.name,
         clips,
         captions,
-        caption_style: CaptionStyle::default(),
+        caption_style: CaptionStyle {
+            highlight: edit.captions.highlight(),
+            ..CaptionStyle::default()
+        },
         audio: AudioTrack {
             voice,
             effects,
@@ -375,7 +379,7 @@ mod tests {
             cut: &cut,
             sound,
             music: Some(PathBuf::from("bed.wav")),
-            captions: true,
+            captions: CaptionMode::Karaoke,
             loudness_lufs: -16.0,
             watermark: None,
         });

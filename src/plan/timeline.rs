@@ -376,6 +376,41 @@ pub struct CaptionStyle {
     /// Burn captions into the picture (they are written as .srt/.vtt either way).
     #[serde(default = "yes")]
     pub burn: bool,
+    /// Karaoke: the word being spoken is drawn in this colour.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub highlight: Option<Color>,
+}
+
+/// How an edit shows what is said: karaoke (the spoken word highlighted), plain, or not at
+/// all. Subtitle files are written unless it is `none`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, clap::ValueEnum)]
+#[serde(rename_all = "lowercase")]
+pub enum CaptionMode {
+    /// The word being spoken highlighted.
+    #[default]
+    Karaoke,
+    /// White lines of what is said.
+    Plain,
+    /// No captions burned in, no subtitle files.
+    None,
+}
+
+impl CaptionMode {
+    pub const NAMES: [&'static str; 3] = ["karaoke", "plain", "none"];
+
+    pub fn parse(text: &str) -> Option<CaptionMode> {
+        match text {
+            "karaoke" => Some(CaptionMode::Karaoke),
+            "plain" => Some(CaptionMode::Plain),
+            "none" => Some(CaptionMode::None),
+            _ => None,
+        }
+    }
+
+    /// The karaoke highlight: a warm yellow that reads on faces, skies and black bars alike.
+    pub fn highlight(self) -> Option<Color> {
+        (self == CaptionMode::Karaoke).then_some(Color::rgb(0xff, 0xd4, 0x00))
+    }
 }
 
 fn default_font() -> String {
@@ -406,6 +441,7 @@ impl Default for CaptionStyle {
             outline_color: black(),
             bottom_margin: default_bottom_margin(),
             burn: true,
+            highlight: None,
         }
     }
 }

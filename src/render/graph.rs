@@ -19,9 +19,9 @@ use super::error::RenderError;
 use super::pipeline::{self, capsfilter, chain, clock, make, Position};
 use super::probe;
 use super::profile::{Profile, Reframe};
-use super::{encode, reframe, seek, transitions, watermark};
+use super::{caption_overlay, encode, reframe, seek, transitions, watermark};
 use crate::plan::reframe::{Mode, ShotSubjects};
-use crate::plan::timeline::{Caption, CaptionStyle, Timeline};
+use crate::plan::timeline::Timeline;
 use gst::prelude::*;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
@@ -107,7 +107,7 @@ pub fn build(job: &Job) -> Result<Graph, RenderError> {
     compositor.set_property_from_str("background", "black");
     let out_caps = capsfilter(&frame_caps)?;
     let mut video_tail = vec![compositor.clone(), out_caps];
-    let captions = burned_captions(job.timeline, profile)?;
+    let captions = caption_overlay::burned(job.timeline, profile)?;
     if let Some((overlay, _)) = &captions {
         video_tail.push(overlay.clone());
     }
@@ -467,68 +467,6 @@ pub fn crop_for(size: (u32, u32), frame: (u32, u32)) -> (u32, u32) {
     } else {
         (0, ((h - w / aspect) / 2.0).floor() as u32)
     }
-}
-
-/// A textoverlay fed by an appsrc that carries every caption at its time.
-fn burned_captions(
-    timeline: &Timeline,
-    profile: &Profile,
-) -> Result<Option<(gst::Element, gst::Element)>, RenderError> {
-    let style = &timeline.caption_style;
-    if !style.burn || timeline.captions.is_empty() {
-        return Ok(None);
-    }
-    let overlay = caption_overlay(style, profile)?;
-    let caps = gst::Caps::builder("text/x-raw")
-        .field("format", "utf8")
-        .build();
-    let source = gst_app::AppSrc::builder()
-        .caps(&caps)
-        .format(gst::Format::Time)
-        .build();
-    source.set_max_bytes(0);
-    for caption in &timeline.captions {
-        source
-            .push_buffer(caption_buffer(caption))
-            .map_err(|e| pipeline::internal(e.to_string()))?;
-    }
-    let _ = source.end_of_stream();
-    Ok(Some((overlay, source.upcast())))
-}
-
-fn caption_buffer(caption: &Caption) -> gst::Buffer {
-    let mut buffer = gst::Buffer::from_mut_slice(caption.text.clone().into_bytes());
-    if let Some(b) = buffer.get_mut() {
-        b.set_pts(clock(caption.start));
-        b.set_duration(clock(caption.end - caption.start));
-    }
-    buffer
-}
-
-fn caption_overlay(style: &CaptionStyle, profile: &Profile) -> Result<gst::Element, RenderError> {
-    let overlay = make("textoverlay")?;
-    let short_side = f64::from(profile.width.min(profile.height));
-    overlay.set_property(
-        "font-desc",
-        format!("{} {}px", style.font, (style.size * short_side).round()),
-    );
-    overlay.set_property("color", style.color.argb());
-    overlay.set_property("outline-color", style.outline_color.argb());
-    overlay.set_property("draw-outline", true);
-    overlay.set_property("draw-shadow", false);
-    // The size is already in frame pixels; auto-resize would scale it again by width / 640.
-    overlay.set_property("auto-resize", false);
-    overlay.set_property_from_str("halignment", "center");
-    overlay.set_property_from_str("valignment", "bottom");
-    overlay.set_property_from_str("line-alignment", "center");
-    overlay.set_property_from_str("wrap-mode", "wordchar");
-    // Title-safe area: keep text off the outer 5% of the width.
-    overlay.set_property("xpad", (f64::from(profile.width) * 0.05) as i32);
-    overlay.set_property(
-        "ypad",
-        (style.bottom_margin * f64::from(profile.height)).round() as i32,
-    );
-    Ok(overlay)
 }
 
 /// The size of a video file, for cropping it to the frame's shape.

@@ -8,6 +8,8 @@
 
 pub mod audio;
 pub mod cache;
+pub mod caption_layout;
+pub mod caption_overlay;
 pub mod card;
 pub mod encode;
 pub mod error;

@@ -88,7 +88,11 @@ pub struct Warning {
 
 impl fmt::Display for Warning {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "line {}: {}", self.line, self.message)
+        // Line 0: about the whole input (an edit's captions), not one line of it.
+        match self.line {
+            0 => write!(f, " {}", self.message),
+            line => write!(f, "line {line}: {}", self.message),
+        }
     }
 }
 

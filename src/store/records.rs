@@ -7,7 +7,7 @@ use crate::footage::edit::CutMode;
 use crate::jobs::model::{
     Artifact, FootageOptions, Job, JobOptions, JobState, Stage, StageName, StageState,
 };
-use crate::plan::timeline::Watermark;
+use crate::plan::timeline::{CaptionMode, Watermark};
 use serde::{Deserialize, Serialize};
 use std::path::PathBuf;
 
@@ -54,7 +54,11 @@ pub struct FootageV1 {
     music: Option<PathBuf>,
     target: Option<f64>,
     cut: CutMode,
+    /// Whether captions are shown at all.
     captions: bool,
+    /// Whether they are karaoke; absent in records from before karaoke (plain).
+    #[serde(default)]
+    karaoke: bool,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     watermark: Option<Watermark>,
 }
@@ -66,7 +70,8 @@ impl From<&FootageOptions> for FootageV1 {
             music: f.music.clone(),
             target: f.target,
             cut: f.cut,
-            captions: f.captions,
+            captions: f.captions != CaptionMode::None,
+            karaoke: f.captions == CaptionMode::Karaoke,
             watermark: f.watermark.clone(),
         }
     }
@@ -79,7 +84,11 @@ impl From<FootageV1> for FootageOptions {
             music: f.music,
             target: f.target,
             cut: f.cut,
-            captions: f.captions,
+            captions: match (f.captions, f.karaoke) {
+                (false, _) => CaptionMode::None,
+                (true, false) => CaptionMode::Plain,
+                (true, true) => CaptionMode::Karaoke,
+            },
             watermark: f.watermark,
         }
     }
@@ -333,4 +342,30 @@ impl From<SceneRecord> for SceneInfo {
 
 fn normal_rate() -> u32 {
     crate::project::SpeechRate::default().0
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn footage_records_from_before_karaoke_read_as_plain_or_none() {
+        let old = |captions: bool| {
+            let json = format!(
+                r#"{{"more":[],"music":null,"target":null,"cut":"both","captions":{captions}}}"#
+            );
+            FootageOptions::from(serde_json::from_str::<FootageV1>(&json).unwrap()).captions
+        };
+        assert_eq!(old(true), CaptionMode::Plain);
+        assert_eq!(old(false), CaptionMode::None);
+        for mode in [CaptionMode::Karaoke, CaptionMode::Plain, CaptionMode::None] {
+            let options = FootageOptions {
+                captions: mode,
+                ..FootageOptions::default()
+            };
+            let stored = serde_json::to_string(&FootageV1::from(&options)).unwrap();
+            let read = serde_json::from_str::<FootageV1>(&stored).unwrap();
+            assert_eq!(FootageOptions::from(read).captions, mode);
+        }
+    }
 }

@@ -4,7 +4,7 @@
 
 use crate::footage::edit::CutMode;
 use crate::jobs::model::{FootageOptions, JobOptions};
-use crate::plan::timeline::Watermark;
+use crate::plan::timeline::{CaptionMode, Watermark};
 use crate::project::SpeechRate;
 use serde::Deserialize;
 use std::path::{Path, PathBuf};
@@ -23,17 +23,10 @@ pub struct FileOptions {
     pub target: Option<f64>,
     /// For footage: silence, beats, both or none.
     pub cut: Option<CutMode>,
-    /// For footage: plain or none.
-    pub captions: Option<Captions>,
+    /// For footage: karaoke, plain or none.
+    pub captions: Option<CaptionMode>,
     /// For footage: text, or a PNG/JPEG (relative to the inbox folder, or absolute).
     pub watermark: Option<String>,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Captions {
-    Plain,
-    None,
 }
 
 impl FileOptions {
@@ -91,9 +84,7 @@ impl FileOptions {
             music: self.music.as_ref().map(|m| root.join(m)),
             target: self.target,
             cut: self.cut.unwrap_or(defaults.cut),
-            captions: self
-                .captions
-                .map_or(defaults.captions, |c| c == Captions::Plain),
+            captions: self.captions.unwrap_or(defaults.captions),
             watermark: self.watermark.as_deref().map(|mark| {
                 let mut mark = Watermark::from_arg(mark);
                 mark.image = mark.image.map(|image| root.join(image));
@@ -162,7 +153,7 @@ mod tests {
         );
         assert_eq!(footage.target, Some(30.0));
         assert_eq!(footage.cut, CutMode::Silence);
-        assert!(!footage.captions);
+        assert_eq!(footage.captions, CaptionMode::None);
         let err = FileOptions::parse("cut = \"jump\"\n", Path::new("a.reel.toml")).unwrap_err();
         assert!(err.contains("a.reel.toml:1:"), "{err}");
         let err = FileOptions::parse("target = -1.0\n", Path::new("a.reel.toml")).unwrap_err();
