@@ -101,6 +101,7 @@ bench: models
 	cargo bench --bench speech
 	cargo bench --bench tui
 	bash bench/run.sh
+	bash bench/footage.sh
 
 # The binary, the systemd units (system and user), the D-Bus policy and activation file,
 # sysusers/tmpfiles entries and a commented config. `systemctl daemon-reload` afterwards.

@@ -71,6 +71,35 @@ async fn submitted_footage_goes_through_its_own_stages_to_a_vertical_clip() {
     let folder = std::path::Path::new(video).parent().unwrap();
     assert!(folder.join("talk-contact-sheet.png").is_file());
     assert!(folder.join("talk-shot-004.png").is_file());
+    // The cut as OpenTimelineIO, as the Job says, opened by the opentimelineio package: one
+    // video clip per kept stretch, as long as the video.
+    let otio = job.otio().await.unwrap();
+    assert!(otio.ends_with(".otio"), "{otio}");
+    let read = std::process::Command::new(reel::models::install::python())
+        .args([
+            "-c",
+            "import sys, opentimelineio as otio\n\
+             t = otio.adapters.read_from_file(sys.argv[1])\n\
+             v = [k for k in t.tracks if k.kind == 'Video'][0]\n\
+             print(len(list(v.find_clips())), v.duration().to_seconds())",
+            &otio,
+        ])
+        .output()
+        .unwrap();
+    let said = String::from_utf8_lossy(&read.stdout);
+    assert!(
+        read.status.success(),
+        "{said}{}",
+        String::from_utf8_lossy(&read.stderr)
+    );
+    let (clips, seconds) = said.trim().split_once(' ').unwrap();
+    assert!(clips.parse::<usize>().unwrap() >= 1, "{said}");
+    let seconds: f64 = seconds.parse().unwrap();
+    assert!(
+        (seconds - info.duration).abs() < 0.1,
+        "{said} vs {}",
+        info.duration
+    );
 }
 
 #[tokio::test(flavor = "multi_thread")]

@@ -2,7 +2,7 @@
 //! arrive as PropertiesChanged, see [`super::publish`]) and the Cancel and Retry methods.
 
 use super::error::{blocking, Error};
-use crate::jobs::model::Job;
+use crate::jobs::model::{Job, StageName};
 use crate::jobs::{Engine, EngineError};
 use crate::store::Id;
 use std::collections::HashMap;
@@ -50,6 +50,7 @@ pub fn watched(job: &Job) -> Vec<(&'static str, OwnedValue)> {
             owned(Value::from(job.error.clone().unwrap_or_default())),
         ),
         ("Outputs", owned(Value::from(outputs(job)))),
+        ("Otio", owned(Value::from(otio(job)))),
         ("Attempts", owned(Value::from(job.attempts))),
         ("Priority", owned(Value::from(job.options.priority))),
         ("StartedAt", owned(Value::from(micros(job.started_ms)))),
@@ -63,6 +64,15 @@ fn outputs(job: &Job) -> Vec<String> {
         .iter()
         .map(|p| p.to_string_lossy().into_owned())
         .collect()
+}
+
+fn otio(job: &Job) -> String {
+    job.stage(StageName::Render)
+        .into_iter()
+        .flat_map(|s| &s.artifacts)
+        .find(|a| a.kind == crate::jobs::runner::OTIO)
+        .map(|a| a.path.to_string_lossy().into_owned())
+        .unwrap_or_default()
 }
 
 /// (name, state, progress 0–1, seconds spent) per stage.
@@ -177,6 +187,12 @@ impl JobObject {
     #[zbus(property)]
     fn outputs(&self) -> zbus::fdo::Result<Vec<String>> {
         Ok(outputs(&self.job()?))
+    }
+
+    /// The cut as an OpenTimelineIO file (once rendered; empty before).
+    #[zbus(property)]
+    fn otio(&self) -> zbus::fdo::Result<String> {
+        Ok(otio(&self.job()?))
     }
 
     #[zbus(property)]

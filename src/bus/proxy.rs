@@ -111,6 +111,9 @@ pub trait Job {
     fn outputs(&self) -> zbus::Result<Vec<String>>;
 
     #[zbus(property)]
+    fn otio(&self) -> zbus::Result<String>;
+
+    #[zbus(property)]
     fn profiles(&self) -> zbus::Result<Vec<String>>;
 
     #[zbus(property)]

@@ -22,6 +22,8 @@ use std::sync::{Arc, Mutex};
 const RATE: i32 = 10;
 /// Width of the decoded copy (and the thumbnails), pixels.
 const WIDTH: u32 = 320;
+/// Frames of [`RATE`] per face detection.
+const FACE_INTERVAL: u32 = 2;
 /// Bins per channel.
 const BINS: usize = 16;
 /// Thumbnails per row of the contact sheet.
@@ -238,10 +240,20 @@ fn decode(
         .build();
     let filter = capsfilter(&caps)?;
     let sink = gst_app::AppSink::builder().caps(&caps).sync(false).build();
-    let mut elements = vec![convert, flip, scale, rate, filter];
+    // Frames are dropped to the analysis rate first and scaled down before they are turned
+    // into RGB, so only a third of the decoded frames are touched, and only small.
+    let sampled = capsfilter(
+        &gst::Caps::builder("video/x-raw")
+            .field("framerate", gst::Fraction::new(RATE, 1))
+            .build(),
+    )?;
+    let mut elements = vec![rate, sampled, scale, convert, flip, filter];
     if let Some(model) = faces {
         let detector = make("reelfaces")?;
         detector.set_property("model-dir", model.to_string_lossy().as_ref());
+        // Faces move slower than cuts: 5 a second are plenty for framing, and detection is
+        // most of this stage's time.
+        detector.set_property("interval", FACE_INTERVAL);
         elements.push(detector);
     }
     elements.push(sink.clone().upcast());

@@ -283,9 +283,29 @@ fn render(
         tracker.record(StageName::Render, files, false)?;
         outputs.push(rendered.path);
     }
-    tracker.record(StageName::Render, Vec::new(), true)?;
+    let otio = timeline_export(planned, ctx, &outputs)?;
+    tracker.record(StageName::Render, otio.into_iter().collect(), true)?;
     Ok(outputs)
 }
+
+/// The cut as an OpenTimelineIO file beside the first video (`<name>.otio`), at the first
+/// profile's rate, so an editor can take the job's timeline on.
+fn timeline_export(
+    planned: &Planned,
+    ctx: &Context,
+    outputs: &[PathBuf],
+) -> Result<Option<Artifact>, RenderError> {
+    let (Some(first), Some(profile)) = (outputs.first(), ctx.profiles.first()) else {
+        return Ok(None);
+    };
+    let path = first.with_extension("otio");
+    crate::render::otio::write(&planned.timeline, f64::from(profile.fps), &path)
+        .map_err(|e| RenderError::io(&path, e))?;
+    artifact(OTIO, &path).map(Some)
+}
+
+/// The artifact kind of a job's OpenTimelineIO export.
+pub const OTIO: &str = "otio";
 
 fn artifact(kind: &str, path: &Path) -> Result<Artifact, RenderError> {
     artifacts::record(kind, path).map_err(|e| RenderError::io(path, e))

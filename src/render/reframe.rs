@@ -61,11 +61,17 @@ pub fn steer(crop: &gst::Element, path: CropPath, size: (u32, u32)) -> Result<()
         .ok_or_else(|| pipeline::internal("videocrop without sink".into()))?;
     let element = crop.clone();
     let last = Mutex::new(first);
-    sink.add_probe(gst::PadProbeType::BUFFER, move |_, info| {
+    sink.add_probe(gst::PadProbeType::BUFFER, move |pad, info| {
         let Some(pts) = info.buffer().and_then(|b| b.pts()) else {
             return gst::PadProbeReturn::Ok;
         };
-        let origin = path.origin_at(pts.nseconds() as f64 / 1e9, size);
+        // The path is in stream time, as the analysis that made it counted.
+        let time = pad
+            .sticky_event::<gst::event::Segment>(0)
+            .and_then(|e| e.segment().clone().downcast::<gst::ClockTime>().ok())
+            .and_then(|segment| segment.to_stream_time(pts))
+            .unwrap_or(pts);
+        let origin = path.origin_at(time.nseconds() as f64 / 1e9, size);
         let mut last = last.lock().unwrap_or_else(|p| p.into_inner());
         if *last != origin {
             set(&element, origin);

@@ -29,6 +29,7 @@ struct Settings {
     model_dir: Option<String>,
     model: Option<String>,
     threshold: f64,
+    interval: u32,
 }
 
 impl Default for Settings {
@@ -37,6 +38,7 @@ impl Default for Settings {
             model_dir: None,
             model: None,
             threshold: f64::from(DEFAULT_THRESHOLD),
+            interval: 1,
         }
     }
 }
@@ -51,6 +53,9 @@ impl Settings {
 struct State {
     detector: BlazeFace,
     threshold: f32,
+    interval: u64,
+    /// Buffers seen since start, looked at or not.
+    seen: u64,
     info: Option<gst_video::VideoInfo>,
     frames: u64,
     with_faces: u64,
@@ -108,14 +113,23 @@ impl ObjectImpl for Faces {
     fn properties() -> &'static [glib::ParamSpec] {
         static PROPERTIES: LazyLock<Vec<glib::ParamSpec>> = LazyLock::new(|| {
             let mut properties = crate::shared::model_properties("BlazeFace").to_vec();
-            properties.extend([glib::ParamSpecDouble::builder("threshold")
-                .nick("Threshold")
-                .blurb("The score (0 to 1) a face needs")
-                .minimum(0.0)
-                .maximum(1.0)
-                .default_value(f64::from(DEFAULT_THRESHOLD))
-                .mutable_ready()
-                .build()]);
+            properties.extend([
+                glib::ParamSpecDouble::builder("threshold")
+                    .nick("Threshold")
+                    .blurb("The score (0 to 1) a face needs")
+                    .minimum(0.0)
+                    .maximum(1.0)
+                    .default_value(f64::from(DEFAULT_THRESHOLD))
+                    .mutable_ready()
+                    .build(),
+                glib::ParamSpecUInt::builder("interval")
+                    .nick("Interval")
+                    .blurb("Look at one frame in this many; the others pass unexamined")
+                    .minimum(1)
+                    .default_value(1)
+                    .mutable_ready()
+                    .build(),
+            ]);
             properties
         });
         PROPERTIES.as_ref()
@@ -127,6 +141,7 @@ impl ObjectImpl for Faces {
             "model-dir" => settings.model_dir = value.get().unwrap_or_default(),
             "model" => settings.model = value.get().unwrap_or_default(),
             "threshold" => settings.threshold = value.get().unwrap_or(f64::from(DEFAULT_THRESHOLD)),
+            "interval" => settings.interval = value.get::<u32>().unwrap_or(1).max(1),
             // GLib only passes the properties registered above.
             other => gst::warning!(CAT, imp = self, "no property {other}"),
         }
@@ -138,6 +153,7 @@ impl ObjectImpl for Faces {
             "model-dir" => settings.model_dir.to_value(),
             "model" => settings.model.to_value(),
             "threshold" => settings.threshold.to_value(),
+            "interval" => settings.interval.to_value(),
             _ => pspec.default_value().clone(),
         }
     }
@@ -195,6 +211,8 @@ impl BaseTransformImpl for Faces {
         *lock(&self.state) = Some(State {
             detector,
             threshold: settings.threshold as f32,
+            interval: u64::from(settings.interval),
+            seen: 0,
             info: None,
             frames: 0,
             with_faces: 0,
@@ -233,6 +251,10 @@ impl BaseTransformImpl for Faces {
             gst::element_imp_error!(self, gst::CoreError::Failed, ["Data before start"]);
             return Err(gst::FlowError::Error);
         };
+        state.seen += 1;
+        if (state.seen - 1) % state.interval != 0 {
+            return Ok(gst::FlowSuccess::Ok);
+        }
         let Some(info) = state.info.clone() else {
             drop(guard);
             gst::element_imp_error!(self, gst::CoreError::Negotiation, ["Data before caps"]);
