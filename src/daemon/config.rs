@@ -32,8 +32,10 @@ pub struct File {
     pub inbox_rescan_s: Option<f64>,
     /// Seconds a file must hold still before it is taken (default 2).
     pub inbox_settle_s: Option<f64>,
-    /// Larger inbox files are refused (default 16 MiB).
+    /// Larger inbox scripts are refused (default 16 MiB).
     pub inbox_max_bytes: Option<u64>,
+    /// Larger inbox footage is refused (default 8 GiB).
+    pub inbox_max_footage_bytes: Option<u64>,
     /// `report` (default) or `render` for a file with the content of one already taken.
     pub inbox_duplicates: Option<String>,
 }
@@ -79,6 +81,9 @@ impl File {
             inbox_rescan_s: over.inbox_rescan_s.or(self.inbox_rescan_s),
             inbox_settle_s: over.inbox_settle_s.or(self.inbox_settle_s),
             inbox_max_bytes: over.inbox_max_bytes.or(self.inbox_max_bytes),
+            inbox_max_footage_bytes: over
+                .inbox_max_footage_bytes
+                .or(self.inbox_max_footage_bytes),
             inbox_duplicates: over.inbox_duplicates.or(self.inbox_duplicates),
         }
     }
@@ -241,11 +246,23 @@ fn check_inbox(
     };
     settings.rescan = seconds("inbox_rescan_s", file.inbox_rescan_s, settings.rescan)?;
     settings.settle = seconds("inbox_settle_s", file.inbox_settle_s, settings.settle)?;
-    if let Some(bytes) = file.inbox_max_bytes {
-        if bytes == 0 {
-            return Err(invalid("inbox_max_bytes = 0: give a size in bytes".into()));
+    for (key, value, into) in [
+        (
+            "inbox_max_bytes",
+            file.inbox_max_bytes,
+            &mut settings.max_bytes,
+        ),
+        (
+            "inbox_max_footage_bytes",
+            file.inbox_max_footage_bytes,
+            &mut settings.max_footage_bytes,
+        ),
+    ] {
+        match value {
+            Some(0) => return Err(invalid(format!("{key} = 0: give a size in bytes"))),
+            Some(bytes) => *into = bytes,
+            None => {}
         }
-        settings.max_bytes = bytes;
     }
     if let Some(text) = &file.inbox_duplicates {
         settings.duplicates = crate::watch::Duplicates::parse(text).ok_or_else(|| {
@@ -313,6 +330,7 @@ mod tests {
             "inbox_rescan_s = 0.0",
             "inbox_settle_s = -2.0",
             "inbox_max_bytes = 0",
+            "inbox_max_footage_bytes = 0",
             "inbox_duplicates = \"maybe\"",
         ] {
             let file = parse(text, Path::new("c")).unwrap();

@@ -128,8 +128,8 @@ impl Inbox {
             Found::Ready { name } => name,
         };
         let path = self.top(&name);
-        let (bytes, sha256) = match self.read(&path) {
-            ReadOutcome::Bytes(bytes, sha256) => (bytes, sha256),
+        let sha256 = match self.read(&name, &path) {
+            ReadOutcome::Hashed(sha256) => sha256,
             ReadOutcome::Changed => return Ok(Taken::NotYet),
             ReadOutcome::Refuse(reason) => {
                 return self
@@ -137,7 +137,6 @@ impl Inbox {
                     .map(Taken::Refused)
             }
         };
-        drop(bytes);
         if self.settings.duplicates == Duplicates::Report {
             if let Some(first) = self.ledger.with_hash(&sha256)? {
                 let reason = match first.step {
@@ -202,9 +201,10 @@ impl Inbox {
         Ok(options)
     }
 
-    /// Reads a file without following links or blocking on FIFOs, checking that what was
-    /// read is what the scan saw and that it did not change meanwhile.
-    fn read(&self, path: &Path) -> ReadOutcome {
+    /// Reads and hashes a file (in pieces: footage can be gigabytes) without following links
+    /// or blocking on FIFOs, checking that what was read is what the scan saw and that it did
+    /// not change meanwhile.
+    fn read(&self, name: &[u8], path: &Path) -> ReadOutcome {
         let file = std::fs::OpenOptions::new()
             .read(true)
             .custom_flags(libc::O_NOFOLLOW | libc::O_NONBLOCK)
@@ -226,36 +226,41 @@ impl Inbox {
         if !before.is_file() {
             return ReadOutcome::Refuse("not a regular file".into());
         }
-        if before.len() > self.settings.max_bytes {
+        let (limit, setting) = self.settings.limit_for(name);
+        if before.len() > limit {
             return ReadOutcome::Refuse(format!(
-                "{} bytes, over the inbox limit of {} (inbox_max_bytes)",
-                before.len(),
-                self.settings.max_bytes
+                "{} bytes, over the inbox limit of {limit} ({setting})",
+                before.len()
             ));
         }
-        let mut bytes = Vec::with_capacity(before.len() as usize);
-        if let Err(e) = (&mut file)
-            .take(self.settings.max_bytes + 1)
-            .read_to_end(&mut bytes)
-        {
-            return ReadOutcome::Refuse(format!("cannot be read: {e}"));
+        let mut hasher = Sha256::new();
+        let mut read = 0u64;
+        let mut piece = vec![0u8; 1 << 20];
+        let mut limited = (&mut file).take(limit + 1);
+        loop {
+            match limited.read(&mut piece) {
+                Ok(0) => break,
+                Ok(n) => {
+                    hasher.update(&piece[..n]);
+                    read += n as u64;
+                }
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+                Err(e) => return ReadOutcome::Refuse(format!("cannot be read: {e}")),
+            }
         }
         let after = file.metadata().ok();
         let still = after.is_some_and(|a| {
-            a.len() == before.len()
-                && a.len() == bytes.len() as u64
-                && last_change(&a) == last_change(&before)
+            a.len() == before.len() && a.len() == read && last_change(&a) == last_change(&before)
         });
         let same_file = std::fs::symlink_metadata(path)
             .is_ok_and(|m| m.ino() == before.ino() && m.dev() == before.dev());
         if !still || !same_file {
             return ReadOutcome::Changed;
         }
-        if bytes.is_empty() {
+        if read == 0 {
             return ReadOutcome::Refuse("an empty file".into());
         }
-        let sha256 = format!("{:x}", Sha256::digest(&bytes));
-        ReadOutcome::Bytes(bytes, sha256)
+        ReadOutcome::Hashed(format!("{:x}", hasher.finalize()))
     }
 
     /// Sends a file that was never rendered to `failed/` with its reason.
@@ -396,7 +401,8 @@ impl Inbox {
 }
 
 enum ReadOutcome {
-    Bytes(Vec<u8>, String),
+    /// The file's SHA-256.
+    Hashed(String),
     Changed,
     Refuse(String),
 }

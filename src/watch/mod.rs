@@ -28,9 +28,11 @@ pub struct Settings {
     pub rescan: Duration,
     /// A file is taken once its size and mtime have not changed for this long.
     pub settle: Duration,
-    /// Larger files are refused (scripts and specs are small; this stops a stray video or
-    /// disk image from being read into memory).
+    /// Larger scripts and specs are refused (they are small; this stops a stray disk image
+    /// from being parsed).
     pub max_bytes: u64,
+    /// Larger footage (files with a video extension) is refused.
+    pub max_footage_bytes: u64,
     /// What a file with the same content as one already taken gets.
     pub duplicates: Duplicates,
 }
@@ -57,6 +59,17 @@ impl Settings {
     pub const DEFAULT_RESCAN: Duration = Duration::from_secs(10);
     pub const DEFAULT_SETTLE: Duration = Duration::from_secs(2);
     pub const DEFAULT_MAX_BYTES: u64 = 16 << 20;
+    pub const DEFAULT_MAX_FOOTAGE_BYTES: u64 = 8 << 30;
+
+    /// The largest file named `name` the inbox takes, and the setting that says so.
+    pub fn limit_for(&self, name: &[u8]) -> (u64, &'static str) {
+        let footage = std::str::from_utf8(name).is_ok_and(crate::footage::is_footage_name);
+        if footage {
+            (self.max_footage_bytes, "inbox_max_footage_bytes")
+        } else {
+            (self.max_bytes, "inbox_max_bytes")
+        }
+    }
 
     pub fn new(folder: PathBuf) -> Settings {
         Settings {
@@ -64,6 +77,7 @@ impl Settings {
             rescan: Self::DEFAULT_RESCAN,
             settle: Self::DEFAULT_SETTLE,
             max_bytes: Self::DEFAULT_MAX_BYTES,
+            max_footage_bytes: Self::DEFAULT_MAX_FOOTAGE_BYTES,
             duplicates: Duplicates::Report,
         }
     }
@@ -84,4 +98,22 @@ pub enum WatchError {
     Folder { path: PathBuf, message: String },
     #[error("inbox ledger at {path}: {message}")]
     Ledger { path: PathBuf, message: String },
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn footage_has_its_own_size_limit() {
+        let settings = Settings::new(PathBuf::from("inbox"));
+        assert_eq!(
+            settings.limit_for(b"talk.MP4"),
+            (Settings::DEFAULT_MAX_FOOTAGE_BYTES, "inbox_max_footage_bytes")
+        );
+        assert_eq!(
+            settings.limit_for(b"script.txt"),
+            (Settings::DEFAULT_MAX_BYTES, "inbox_max_bytes")
+        );
+    }
 }

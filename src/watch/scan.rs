@@ -80,11 +80,11 @@ pub fn scan(layout: &Layout, settings: &Settings) -> Result<Scan, WatchError> {
                 scan.recheck_in = Some(scan.recheck_in.map_or(wait, |w| w.min(wait)));
                 continue;
             }
-            if meta.len() > settings.max_bytes {
+            let (limit, setting) = settings.limit_for(&name);
+            if meta.len() > limit {
                 refuse(format!(
-                    "{} bytes, over the inbox limit of {} (inbox_max_bytes)",
-                    meta.len(),
-                    settings.max_bytes
+                    "{} bytes, over the inbox limit of {limit} ({setting})",
+                    meta.len()
                 ))
             } else {
                 Found::Ready { name }
