@@ -109,7 +109,10 @@ mod tests {
         let settings = Settings::new(PathBuf::from("inbox"));
         assert_eq!(
             settings.limit_for(b"talk.MP4"),
-            (Settings::DEFAULT_MAX_FOOTAGE_BYTES, "inbox_max_footage_bytes")
+            (
+                Settings::DEFAULT_MAX_FOOTAGE_BYTES,
+                "inbox_max_footage_bytes"
+            )
         );
         assert_eq!(
             settings.limit_for(b"script.txt"),
