@@ -13,7 +13,8 @@
 //! that appears later is not decoded at start: its branch waits behind a blocking probe,
 //! a GAP event tells the compositor it has nothing to show until then, and the probe opens a
 //! little before the clip is due; a branch whose clip has ended is shut down. So only the
-//! clips on screen hold decoded pictures.
+//! clips on screen hold decoded pictures. A video clip seeks its own branch to its in point
+//! (`seek`), so nothing before it is decoded.
 
 use super::error::RenderError;
 use super::pipeline::{self, capsfilter, chain, clock, make, Position};
