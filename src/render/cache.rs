@@ -45,17 +45,29 @@ impl Cache {
 
 /// Lowercase hex SHA-256 of the file at `path`, read in 64 KiB pieces.
 pub fn sha256_file(path: &Path) -> std::io::Result<String> {
-    let mut file = std::fs::File::open(path)?;
+    sha256_read(&mut std::fs::File::open(path)?).map(|(hex, _)| hex)
+}
+
+/// Lowercase hex SHA-256 of everything `reader` gives, read in 64 KiB pieces, and how many
+/// bytes that was.
+pub fn sha256_read(reader: &mut impl std::io::Read) -> std::io::Result<(String, u64)> {
     let mut hash = Sha256::new();
     let mut buffer = vec![0u8; 1 << 16];
+    let mut total = 0u64;
     loop {
-        let n = std::io::Read::read(&mut file, &mut buffer)?;
+        let n = match reader.read(&mut buffer) {
+            Ok(n) => n,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(e),
+        };
         if n == 0 {
             break;
         }
         hash.update(&buffer[..n]);
+        total += n as u64;
     }
-    Ok(hash.finalize().iter().map(|b| format!("{b:02x}")).collect())
+    let hex = hash.finalize().iter().map(|b| format!("{b:02x}")).collect();
+    Ok((hex, total))
 }
 
 /// A path beside `target` to write into before renaming onto it (same folder, same disk).

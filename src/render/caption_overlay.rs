@@ -46,17 +46,19 @@ pub fn burned(
     Ok(Some((overlay, source.upcast())))
 }
 
+/// The captions' font size in the profile's pixels (the style gives it per short side).
+fn font_px(style: &CaptionStyle, profile: &Profile) -> f64 {
+    (style.size * f64::from(profile.width.min(profile.height))).round()
+}
+
 /// The Pango font description captions are drawn and measured in, sized for the profile.
 fn font(style: &CaptionStyle, profile: &Profile) -> String {
-    let short_side = f64::from(profile.width.min(profile.height));
-    format!("{} {}px", style.font, (style.size * short_side).round())
+    format!("{} {}px", style.font, font_px(style, profile))
 }
 
 /// Pixels a caption line may be wide: the title-safe width less room for the outline.
 fn line_room(style: &CaptionStyle, profile: &Profile) -> f64 {
-    let width = f64::from(profile.width);
-    let size = style.size * f64::from(profile.width.min(profile.height));
-    width * (1.0 - 2.0 * SIDE_MARGIN) - size * OUTLINE_ROOM
+    f64::from(profile.width) * (1.0 - 2.0 * SIDE_MARGIN) - font_px(style, profile) * OUTLINE_ROOM
 }
 
 fn buffer(shown: &Shown) -> gst::Buffer {

@@ -57,6 +57,16 @@ pub fn chain(pipeline: &gst::Pipeline, elements: &[&gst::Element]) -> Result<(),
 
 /// Links the first pad of `kind` ("video" or "audio") that `decodebin` exposes to `next`.
 pub fn link_decoded(decodebin: &gst::Element, next: &gst::Element, kind: &'static str) {
+    link_decoded_with(decodebin, next, kind, |_| {});
+}
+
+/// [`link_decoded`], calling `before_link` with the decoder's pad just before it is linked.
+pub fn link_decoded_with(
+    decodebin: &gst::Element,
+    next: &gst::Element,
+    kind: &'static str,
+    before_link: impl Fn(&gst::Pad) + Send + Sync + 'static,
+) {
     let next = next.downgrade();
     decodebin.connect_pad_added(move |_, pad| {
         let Some(next) = next.upgrade() else { return };
@@ -66,10 +76,18 @@ pub fn link_decoded(decodebin: &gst::Element, next: &gst::Element, kind: &'stati
             .unwrap_or(false);
         if let (true, Some(sink)) = (is_kind, next.static_pad("sink")) {
             if !sink.is_linked() {
+                before_link(pad);
                 let _ = pad.link(&sink);
             }
         }
     });
+}
+
+/// The time segment `pad` last saw, to turn its buffers' timestamps into running or stream
+/// time.
+pub fn time_segment(pad: &gst::Pad) -> Option<gst::FormattedSegment<gst::ClockTime>> {
+    pad.sticky_event::<gst::event::Segment>(0)
+        .and_then(|e| e.segment().clone().downcast::<gst::ClockTime>().ok())
 }
 
 pub fn internal(message: String) -> RenderError {

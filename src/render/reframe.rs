@@ -66,9 +66,7 @@ pub fn steer(crop: &gst::Element, path: CropPath, size: (u32, u32)) -> Result<()
             return gst::PadProbeReturn::Ok;
         };
         // The path is in stream time, as the analysis that made it counted.
-        let time = pad
-            .sticky_event::<gst::event::Segment>(0)
-            .and_then(|e| e.segment().clone().downcast::<gst::ClockTime>().ok())
+        let time = pipeline::time_segment(pad)
             .and_then(|segment| segment.to_stream_time(pts))
             .unwrap_or(pts);
         let origin = path.origin_at(time.nseconds() as f64 / 1e9, size);

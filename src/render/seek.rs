@@ -12,7 +12,7 @@
 //! seek plays from its beginning, its in point runs at `in_s` and what comes before is dropped.
 //! The tail's offset puts the in point at the clip's start on the timeline.
 
-use super::pipeline::clock;
+use super::pipeline::{self, clock};
 use gst::prelude::*;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
@@ -48,26 +48,11 @@ impl Span {
 pub fn link_from(decodebin: &gst::Element, next: &gst::Element, tail: &gst::Pad, span: Span) {
     let seeked = Arc::new(AtomicBool::new(span.in_s > 0.0));
     trim(tail, span, seeked.clone());
-    let next = next.downgrade();
     let tail = tail.downgrade();
-    decodebin.connect_pad_added(move |_, pad| {
-        let (Some(next), Some(tail)) = (next.upgrade(), tail.upgrade()) else {
-            return;
-        };
-        let is_video = pad
-            .current_caps()
-            .and_then(|caps| caps.structure(0).map(|s| s.name().starts_with("video")))
-            .unwrap_or(false);
-        let Some(sink) = next.static_pad("sink").filter(|s| !s.is_linked()) else {
-            return;
-        };
-        if !is_video {
-            return;
-        }
-        if seeked.load(Ordering::SeqCst) {
+    pipeline::link_decoded_with(decodebin, next, "video", move |pad| {
+        if let (true, Some(tail)) = (seeked.load(Ordering::SeqCst), tail.upgrade()) {
             hold_until_seeked(pad, tail, span, seeked.clone());
         }
-        let _ = pad.link(&sink);
     });
 }
 
@@ -79,10 +64,7 @@ fn trim(tail: &gst::Pad, span: Span, seeked: Arc<AtomicBool>) {
         let Some(pts) = info.buffer().and_then(|b| b.pts()) else {
             return gst::PadProbeReturn::Ok;
         };
-        let segment = pad
-            .sticky_event::<gst::event::Segment>(0)
-            .and_then(|e| e.segment().clone().downcast::<gst::ClockTime>().ok());
-        let Some(running) = segment.and_then(|s| s.to_running_time(pts)) else {
+        let Some(running) = pipeline::time_segment(pad).and_then(|s| s.to_running_time(pts)) else {
             return gst::PadProbeReturn::Ok;
         };
         let begin = span.begin(seeked.load(Ordering::SeqCst));

@@ -16,7 +16,6 @@ use super::scan::{last_change, Found};
 use super::{Counts, Duplicates, Settings, WatchError};
 use crate::jobs::model::{now_ms, JobOptions};
 use crate::store::Id;
-use sha2::{Digest, Sha256};
 use std::ffi::OsStr;
 use std::io::Read;
 use std::os::unix::ffi::OsStrExt;
@@ -233,21 +232,11 @@ impl Inbox {
                 before.len()
             ));
         }
-        let mut hasher = Sha256::new();
-        let mut read = 0u64;
-        let mut piece = vec![0u8; 1 << 20];
-        let mut limited = (&mut file).take(limit + 1);
-        loop {
-            match limited.read(&mut piece) {
-                Ok(0) => break,
-                Ok(n) => {
-                    hasher.update(&piece[..n]);
-                    read += n as u64;
-                }
-                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+        let (sha256, read) =
+            match crate::render::cache::sha256_read(&mut (&mut file).take(limit + 1)) {
+                Ok(hashed) => hashed,
                 Err(e) => return ReadOutcome::Refuse(format!("cannot be read: {e}")),
-            }
-        }
+            };
         let after = file.metadata().ok();
         let still = after.is_some_and(|a| {
             a.len() == before.len() && a.len() == read && last_change(&a) == last_change(&before)
@@ -260,7 +249,7 @@ impl Inbox {
         if read == 0 {
             return ReadOutcome::Refuse("an empty file".into());
         }
-        ReadOutcome::Hashed(format!("{:x}", hasher.finalize()))
+        ReadOutcome::Hashed(sha256)
     }
 
     /// Sends a file that was never rendered to `failed/` with its reason.
