@@ -35,7 +35,9 @@ fn gst_inspect_lists_the_elements_and_their_properties() {
     let (ok, text) = gst_tool("gst-inspect-1.0", &["reel"]);
     assert!(ok, "{text}");
     assert!(
-        text.contains("reelkenburns") && text.contains("reelmusic"),
+        ["reelkenburns", "reelmusic", "reelcrop"]
+            .iter()
+            .all(|element| text.contains(element)),
         "{text}"
     );
     let (ok, text) = gst_tool("gst-inspect-1.0", &["reelkenburns"]);
@@ -94,6 +96,13 @@ fn the_documented_launch_line_runs() {
             "fakesink",
         ],
     );
+    assert!(ok, "{text}");
+    let line = "videotestsrc num-buffers=3 ! video/x-raw,width=1920,height=1080 ! \
+                reelcrop left=600 width=608 height=1080 ! video/x-raw,width=1080,height=1920 ! \
+                videoconvert ! fakesink";
+    let mut args = vec!["-q"];
+    args.extend(line.split_whitespace());
+    let (ok, text) = gst_tool("gst-launch-1.0", &args);
     assert!(ok, "{text}");
 }
 

@@ -8,6 +8,7 @@ use gst::glib;
 
 pub mod asr;
 pub mod beats;
+pub mod crop;
 pub mod faces;
 pub mod kenburns;
 pub mod music;
@@ -19,6 +20,7 @@ pub mod vad;
 fn plugin_init(plugin: &gst::Plugin) -> Result<(), glib::BoolError> {
     asr::register(plugin)?;
     beats::register(plugin)?;
+    crop::register(plugin)?;
     faces::register(plugin)?;
     kenburns::register(plugin)?;
     music::register(plugin)?;

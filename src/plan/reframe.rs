@@ -173,14 +173,20 @@ impl CropPath {
         (last.1, last.2)
     }
 
-    /// The window's left and top edges at `time`, whole pixels inside a `size` picture.
-    pub fn origin_at(&self, time: f64, size: (u32, u32)) -> (u32, u32) {
+    /// The window's left and top edges at `time`, in (sub-)pixels inside a `size` picture.
+    pub fn corner_at(&self, time: f64, size: (u32, u32)) -> (f64, f64) {
         let (cx, cy) = self.centre_at(time);
         let edge = |centre: f64, window: u32, total: u32| {
             let max = f64::from(total.saturating_sub(window));
-            (centre - f64::from(window) / 2.0).round().clamp(0.0, max) as u32
+            (centre - f64::from(window) / 2.0).clamp(0.0, max)
         };
         (edge(cx, self.width, size.0), edge(cy, self.height, size.1))
+    }
+
+    /// [`CropPath::corner_at`] in whole pixels.
+    pub fn origin_at(&self, time: f64, size: (u32, u32)) -> (u32, u32) {
+        let (x, y) = self.corner_at(time, size);
+        (x.round() as u32, y.round() as u32)
     }
 }
 

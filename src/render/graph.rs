@@ -3,7 +3,7 @@
 //! ```text
 //! still ─ decodebin ─ videoconvert ─ reelkenburns ─ caps ─┐
 //! still ─ ...                                            ├ compositor ─ caps ─ textoverlay ─ queue ─ x264enc ─ mux ─ filesink
-//! video ─ decodebin ─ videocrop ─ videoscale ─ videorate ─┘                       ▲                        ▲
+//! video ─ decodebin ─ reelcrop ─ videorate ──────────────┘                       ▲                        ▲
 //!                                              captions appsrc ──────────────────┘   mix.wav ─ avenc_aac ─┘
 //! ```
 //!
@@ -418,23 +418,14 @@ fn video_branch(
         elements.extend(padded.elements);
         padded.tail
     } else {
-        let crop = make("videocrop")?;
-        match path {
-            Some(path) => reframe::steer(&crop, path, video.size)?,
-            None if profile.reframe == Reframe::Crop => {
-                let (left, top) = crop_for(video.size, (profile.width, profile.height));
-                crop.set_property("left", left as i32);
-                crop.set_property("right", left as i32);
-                crop.set_property("top", top as i32);
-                crop.set_property("bottom", top as i32);
-            }
-            None => {}
+        // Crops and scales in one pass, to the sub-pixel; no faces known means the middle.
+        let crop = make("reelcrop")?;
+        if let Some(path) = path {
+            reframe::steer(&crop, path, video.size)?;
         }
-        let scale = make("videoscale")?;
-        scale.set_property("add-borders", true);
-        chain(pipeline, &[&convert, &flip, &crop, &scale])?;
-        elements.extend([crop, scale.clone()]);
-        scale
+        chain(pipeline, &[&convert, &flip, &crop])?;
+        elements.push(crop.clone());
+        crop
     };
     let rate = make("videorate")?;
     let sized = capsfilter(frame_caps)?;

@@ -1,5 +1,5 @@
 //! Footage of another shape in the frame: a window that follows the faces of the shot
-//! ([`crate::plan::reframe`]) moved frame by frame on `videocrop`, or, for a shot padded
+//! ([`crate::plan::reframe`]) moved frame by frame on `reelcrop`, or, for a shot padded
 //! because its people do not fit one window, the whole picture over a blurred copy of itself:
 //!
 //! ```text
@@ -38,27 +38,23 @@ pub fn crop_path(
     Some(reframe::frame_shot(subjects, size, aspect))
 }
 
-/// Moves `crop`'s window along `path` for a `size` picture: before each frame goes in, its
-/// edges are set for that frame's time (file seconds, which the frames keep until the clip is
-/// placed on the timeline).
+/// Moves `crop`'s (a `reelcrop`) window along `path` for a `size` picture: before each frame
+/// goes in, its corner is set for that frame's time, to the sub-pixel, so a slow pan glides.
 pub fn steer(crop: &gst::Element, path: CropPath, size: (u32, u32)) -> Result<(), RenderError> {
-    let window = (path.width, path.height);
-    let set = move |element: &gst::Element, (left, top): (u32, u32)| {
-        let right = size.0.saturating_sub(left + window.0);
-        let bottom = size.1.saturating_sub(top + window.1);
-        element.set_property("left", left as i32);
-        element.set_property("right", right as i32);
-        element.set_property("top", top as i32);
-        element.set_property("bottom", bottom as i32);
+    crop.set_property("width", f64::from(path.width));
+    crop.set_property("height", f64::from(path.height));
+    let set = |element: &gst::Element, (left, top): (f64, f64)| {
+        element.set_property("left", left);
+        element.set_property("top", top);
     };
-    let first = path.origin_at(path.start, size);
+    let first = path.corner_at(path.start, size);
     set(crop, first);
     if path.mode != Mode::Track {
         return Ok(());
     }
     let sink = crop
         .static_pad("sink")
-        .ok_or_else(|| pipeline::internal("videocrop without sink".into()))?;
+        .ok_or_else(|| pipeline::internal("reelcrop without sink".into()))?;
     let element = crop.clone();
     let last = Mutex::new(first);
     sink.add_probe(gst::PadProbeType::BUFFER, move |pad, info| {
@@ -69,11 +65,11 @@ pub fn steer(crop: &gst::Element, path: CropPath, size: (u32, u32)) -> Result<()
         let time = pipeline::time_segment(pad)
             .and_then(|segment| segment.to_stream_time(pts))
             .unwrap_or(pts);
-        let origin = path.origin_at(time.nseconds() as f64 / 1e9, size);
+        let corner = path.corner_at(time.nseconds() as f64 / 1e9, size);
         let mut last = last.lock().unwrap_or_else(|p| p.into_inner());
-        if *last != origin {
-            set(&element, origin);
-            *last = origin;
+        if *last != corner {
+            set(&element, corner);
+            *last = corner;
         }
         gst::PadProbeReturn::Ok
     });
