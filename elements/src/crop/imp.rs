@@ -32,8 +32,11 @@ impl ObjectSubclass for Crop {
     type ParentType = gst_video::VideoFilter;
 }
 
-/// The window's properties: name, blurb and where each lives in the window.
-const WINDOW_PROPERTIES: [(&str, &str, fn(&mut Window) -> &mut f64); 4] = [
+/// Where a property lives in the window.
+type Field = fn(&mut Window) -> &mut f64;
+
+/// The window's properties: name, blurb and field.
+const WINDOW_PROPERTIES: [(&str, &str, Field); 4] = [
     ("left", "Left edge of the window, source pixels", |w| {
         &mut w.left
     }),
