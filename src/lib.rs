@@ -8,6 +8,7 @@ pub mod bus;
 pub mod daemon;
 pub mod footage;
 pub mod jobs;
+pub mod lipsync;
 pub mod models;
 pub mod plan;
 pub mod project;

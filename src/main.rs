@@ -161,6 +161,9 @@ enum Command {
         #[arg(long)]
         narrate_action: bool,
     },
+    /// Write each speaking character's mouth shapes (Rhubarb Lip Sync's A-H and X) over the
+    /// script's timeline, from the voice's own phone timings.
+    Visemes(VisemesArgs),
     /// List the built-in export profiles.
     Profiles,
     /// Run the service: keeps projects and jobs, renders in the background, serves D-Bus.
@@ -276,6 +279,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
             json,
             narrate_action,
         } => ok(parse_command(&input, json, narrate_action)),
+        Command::Visemes(args) => ok(visemes_command(args)),
         Command::Profiles => {
             for name in profile::names() {
                 let p = profile::find(name)?;
@@ -458,6 +462,90 @@ fn parse_command(input: &std::path::Path, json: bool, narrate_action: bool) -> R
         print!(
             "{}",
             script::outline::outline(&parsed, script::Format::detect(&text, input))
+        );
+    }
+    Ok(())
+}
+
+#[derive(clap::Args)]
+struct VisemesArgs {
+    /// A plain script, Fountain screenplay, Markdown outline or ad brief.
+    input: PathBuf,
+    /// The folder for the tracks, one `<script>-<character>.<format>` each (default: here).
+    #[arg(short, long, value_name = "DIR")]
+    output: Option<PathBuf>,
+    /// Rhubarb's TSV (start and shape per line) or JSON (mouthCues).
+    #[arg(long, value_enum, default_value = "tsv")]
+    format: VisemeFormat,
+    /// Only this character's track (as the script names them, any case).
+    #[arg(long, value_name = "NAME")]
+    character: Option<String>,
+    /// Speak with espeak-ng even when a neural voice model is installed.
+    #[arg(long)]
+    espeak: bool,
+    /// Read each scene's action aloud, as `reel render --narrate-action` does.
+    #[arg(long)]
+    narrate_action: bool,
+    /// No progress bar.
+    #[arg(short, long)]
+    quiet: bool,
+}
+
+#[derive(Clone, Copy, clap::ValueEnum)]
+enum VisemeFormat {
+    Tsv,
+    Json,
+}
+
+fn visemes_command(args: VisemesArgs) -> Result<()> {
+    use reel::lipsync::export;
+    if !args.input.is_file() {
+        anyhow::bail!("{}: no such file", args.input.display());
+    }
+    let bar = progress_bar(args.quiet);
+    let mut on_progress = bar_progress(&bar, String::new());
+    let options = render::Options {
+        variation: 0,
+        narrate_action: args.narrate_action,
+        espeak: args.espeak,
+        speech_rate: SpeechRate::default(),
+    };
+    let tracks = render::visemes_file(&args.input, &Cache::from_env(), options, &mut on_progress);
+    bar.finish_and_clear();
+    let mut tracks = tracks?;
+    if let Some(wanted) = &args.character {
+        tracks.retain(|t| t.character.eq_ignore_ascii_case(wanted));
+        if tracks.is_empty() {
+            anyhow::bail!("{}: no lines for {wanted}", args.input.display());
+        }
+    }
+    let folder = args.output.unwrap_or_else(|| PathBuf::from("."));
+    std::fs::create_dir_all(&folder).map_err(|e| anyhow::anyhow!("{}: {e}", folder.display()))?;
+    let stem = args
+        .input
+        .file_stem()
+        .map_or("script".into(), |s| s.to_string_lossy().into_owned());
+    for track in &tracks {
+        let name = track
+            .character
+            .to_lowercase()
+            .replace(|c: char| !c.is_alphanumeric(), "-");
+        let (text, extension) = match args.format {
+            VisemeFormat::Tsv => (export::tsv(&track.cues), "tsv"),
+            VisemeFormat::Json => (export::json(&track.cues, &format!("{stem}.mp4")), "json"),
+        };
+        let path = folder.join(format!("{stem}-{name}.{extension}"));
+        render::write_atomic(&path, text.as_bytes())
+            .map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
+        let note = match track.untimed_lines {
+            0 => String::new(),
+            n => format!(" ({n} line(s) without phone times, shown at rest)"),
+        };
+        println!(
+            "wrote {} ({}, {} cues){note}",
+            path.display(),
+            track.character,
+            track.cues.len()
         );
     }
     Ok(())

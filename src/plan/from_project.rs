@@ -18,6 +18,9 @@ pub struct Speech {
     /// say (captions then time words by their length).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub words: Vec<Word>,
+    /// When each phone is heard, seconds from the start of `path`, for lip sync.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub phones: Vec<crate::lipsync::TimedPhone>,
 }
 
 /// Silence after a scene is fully on screen before its first line.
@@ -169,6 +172,7 @@ mod tests {
             path: PathBuf::from("x.wav"),
             duration: seconds,
             words: Vec::new(),
+            phones: Vec::new(),
         }
     }
 

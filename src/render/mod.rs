@@ -34,7 +34,7 @@ pub mod wav;
 
 use crate::plan::spec;
 use crate::script::Warning;
-pub use cache::Cache;
+pub use cache::{write_atomic, Cache};
 pub use error::RenderError;
 pub use output::Rendered;
 pub use pipeline::Cancel;
@@ -194,6 +194,35 @@ pub fn render_file(
     let mut report = render_planned(planned, &destination, cache, &cancel, progress)?;
     report.elapsed = started.elapsed();
     Ok(report)
+}
+
+/// The mouth-shape track of every speaking character of the script `input`, over the timeline a
+/// render of it would have: the script read and its lines spoken (cached, as a render does),
+/// nothing drawn or encoded.
+pub fn visemes_file(
+    input: &Path,
+    cache: &Cache,
+    options: Options,
+    progress: &mut dyn FnMut(Progress),
+) -> Result<Vec<crate::lipsync::script::Track>, RenderError> {
+    let cancel = Cancel::default();
+    pipeline::init()?;
+    let Parsed::Script(script) = stages::read(input, options)? else {
+        return Err(RenderError::Input {
+            path: input.to_path_buf(),
+            message: "an edit spec has no lines to speak; visemes come from a script".into(),
+        });
+    };
+    let engine = options.voice_engine();
+    let speech = stages::speak(&script, &engine, cache, &cancel, progress)?;
+    // What the scenes show does not move the lines; only their times are needed.
+    let timeline =
+        crate::plan::from_project::timeline(&script.project, &speech, stages::visuals(&script));
+    Ok(crate::lipsync::script::tracks(
+        &script.project,
+        &speech,
+        &timeline,
+    ))
 }
 
 /// Where a render's files go: one per profile, under `output`, named after an input file.

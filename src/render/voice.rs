@@ -1,20 +1,22 @@
 //! Speech: each line becomes a WAV, cached by text, voice and engine. The engine is the active
 //! text-to-speech model of the registry (a Piper voice over ONNX Runtime) when one is installed,
 //! else espeak-ng (GStreamer's `espeak` element). Each line is trimmed to where speech is
-//! heard and keeps its words' times (beside the WAV, as `.words.json`); the measured length is
-//! what the timeline is built on.
+//! heard and keeps its words' and phones' times (beside the WAV, as `.words.json` and
+//! `.phones.json`, the phones for lip sync); the measured length is what the timeline is built
+//! on.
 
 use super::cache::{write_atomic, Cache};
 use super::error::RenderError;
 use super::heard;
 use super::pipeline::{self, capsfilter, chain, make};
 use super::wav;
+use crate::lipsync::{phones, TimedPhone};
 use crate::models::{manifest, Registry};
 use crate::plan::from_project::Speech;
 use crate::plan::timeline::Word;
 use crate::project::{SpeechRate, Voice};
 use gst::prelude::*;
-use gstreel::speech::{Delivery, Piper, Spoken};
+use gstreel::speech::{Delivery, Piper, Spoken, TimedWord};
 use std::path::PathBuf;
 use std::sync::Mutex;
 
@@ -78,12 +80,13 @@ pub fn speak(
         "wav",
     );
     let words_path = path.with_extension("words.json");
-    if !path.is_file() || !words_path.is_file() {
+    let phones_path = path.with_extension("phones.json");
+    if !path.is_file() || !words_path.is_file() || !phones_path.is_file() {
         let (spoken, rate) = match engine {
             Engine::Espeak => (
                 Spoken {
                     samples: synthesize(text, voice)?,
-                    words: Vec::new(),
+                    ..Spoken::default()
                 },
                 RATE,
             ),
@@ -110,8 +113,25 @@ pub fn speak(
         let heard = if spoken.words.is_empty() && !regions.is_empty() {
             heard::words_over(text, &regions)
         } else {
-            spoken.words
+            spoken.words.clone()
         };
+        let phones: Vec<TimedPhone> = if spoken.phonemes.is_empty() {
+            phones_over_words(text, &voice.name, &heard)
+        } else {
+            let timed: Vec<(char, f64, f64)> = spoken
+                .phonemes
+                .iter()
+                .filter_map(|p| Some((p.ipa.chars().next()?, p.start, p.end)))
+                .collect();
+            phones::from_ipa(&timed)
+        }
+        .into_iter()
+        .map(|p| TimedPhone {
+            start: (p.start - shift).clamp(0.0, length),
+            end: (p.end - shift).clamp(0.0, length),
+            ..p
+        })
+        .collect();
         let words: Vec<Word> = heard
             .into_iter()
             .map(|w| Word {
@@ -120,22 +140,72 @@ pub fn speak(
                 end: (w.end - shift).clamp(0.0, length),
             })
             .collect();
-        // The words first: a WAV without its timings is spoken again.
+        // The timings first: a WAV without them is spoken again.
         let json = serde_json::to_vec(&words).map_err(|e| RenderError::io(&words_path, e))?;
         write_atomic(&words_path, &json).map_err(|e| RenderError::io(&words_path, e))?;
+        let json = serde_json::to_vec(&phones).map_err(|e| RenderError::io(&phones_path, e))?;
+        write_atomic(&phones_path, &json).map_err(|e| RenderError::io(&phones_path, e))?;
         wav::write(&path, rate, 1, &samples).map_err(|e| RenderError::io(&path, e))?;
     }
     let frames = wav::frames(&path).map_err(|e| RenderError::io(&path, e))?;
     let rate = wav::sample_rate(&path).map_err(|e| RenderError::io(&path, e))?;
-    let words = std::fs::read(&words_path)
-        .ok()
+    let read = |path: &std::path::Path| std::fs::read(path).ok();
+    let words = read(&words_path)
+        .and_then(|bytes| serde_json::from_slice(&bytes).ok())
+        .unwrap_or_default();
+    let phones = read(&phones_path)
         .and_then(|bytes| serde_json::from_slice(&bytes).ok())
         .unwrap_or_default();
     Ok(Speech {
         path,
         duration: frames as f64 / f64::from(rate),
         words,
+        phones,
     })
+}
+
+/// Phones for a voice that times only words: espeak-ng's IPA for each clause, its words paired
+/// with the heard words where the counts agree (espeak-ng may join "in the" into one), else the
+/// clause's phones spread over its words together. No IPA (espeak-ng missing) gives none.
+fn phones_over_words(text: &str, espeak_voice: &str, heard: &[TimedWord]) -> Vec<TimedPhone> {
+    let Ok(clauses) = gstreel::speech::phonemes::ipa_clauses(text, espeak_voice) else {
+        return Vec::new();
+    };
+    let mut heard = heard.iter();
+    let mut sounds = Vec::new();
+    let mut ipa_words = Vec::new();
+    for clause in &clauses {
+        let words: Vec<&TimedWord> = heard.by_ref().take(clause.words.len()).collect();
+        let ipa: Vec<&str> = clause
+            .ipa
+            .split_whitespace()
+            .map(|w| w.trim_end_matches(gstreel::speech::phonemes::is_clause_end))
+            .collect();
+        let (Some(first), Some(last)) = (words.first(), words.last()) else {
+            continue;
+        };
+        if ipa.len() == words.len() {
+            ipa_words.extend(
+                ipa.iter()
+                    .zip(&words)
+                    .map(|(ipa, w)| (*ipa, w.start, w.end)),
+            );
+        } else {
+            // One stretch for the whole clause, its IPA words joined.
+            sounds.push((ipa.concat(), first.start, last.end));
+        }
+    }
+    let mut all: Vec<phones::WordSound> = ipa_words
+        .iter()
+        .map(|&(ipa, start, end)| phones::WordSound { ipa, start, end })
+        .collect();
+    all.extend(sounds.iter().map(|(ipa, start, end)| phones::WordSound {
+        ipa,
+        start: *start,
+        end: *end,
+    }));
+    all.sort_by(|a, b| a.start.total_cmp(&b.start));
+    phones::laid_over(&all)
 }
 
 /// The neural voice, loaded once and kept while it stays the active model; a different model

@@ -45,7 +45,7 @@ pub mod phonemes;
 pub mod piper;
 pub mod words;
 
-pub use piper::{Delivery, Piper, Spoken};
+pub use piper::{Delivery, Piper, Spoken, TimedPhoneme};
 pub use words::TimedWord;
 
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]

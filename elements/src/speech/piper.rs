@@ -113,32 +113,40 @@ impl Piper {
         let samples = output("output")
             .ok_or_else(|| SpeechError::Voice("the voice gave no float32 'output'".into()))?
             .to_vec();
-        let words = output("durations")
-            .map(|frames| self.word_times(&clauses, frames, samples.len()))
+        let (words, phonemes) = output("durations")
+            .map(|frames| {
+                let per_id = samples_per_id(frames, samples.len());
+                let rate = f64::from(self.sample_rate);
+                let known = |c: char| self.map.contains_key(&c);
+                let phonemes = words::ipa_char_spans(&ipa, known, &per_id, rate)
+                    .into_iter()
+                    .map(|(c, start, end)| TimedPhoneme {
+                        ipa: c.to_string(),
+                        start,
+                        end,
+                    })
+                    .collect();
+                (self.word_times(&clauses, &per_id), phonemes)
+            })
             .unwrap_or_default();
-        Ok(Spoken { samples, words })
+        Ok(Spoken {
+            samples,
+            words,
+            phonemes,
+        })
     }
 
-    /// The written words' times from the frames each phoneme id lasts. A frame is
-    /// `samples / Σ frames` samples long (the voice's hop, 256 for Piper voices).
-    fn word_times(
-        &self,
-        clauses: &[phonemes::ClauseIpa],
-        frames: &[f32],
-        samples: usize,
-    ) -> Vec<TimedWord> {
-        let total: f32 = frames.iter().sum();
-        if total <= 0.0 {
+    /// The written words' times from the samples each phoneme id lasts.
+    fn word_times(&self, clauses: &[phonemes::ClauseIpa], per_id: &[f64]) -> Vec<TimedWord> {
+        if per_id.is_empty() {
             return Vec::new();
         }
-        let hop = samples as f64 / f64::from(total);
-        let per_id: Vec<f64> = frames.iter().map(|&f| f64::from(f) * hop).collect();
         let known = |c: char| self.map.contains_key(&c);
         let rate = f64::from(self.sample_rate);
         // The ids run on through all clauses (joined by a space), so each clause's spans are
         // taken from the whole string and handed out in order.
         let mut spans =
-            words::ipa_word_spans(&phonemes::join(clauses), known, &per_id, rate).into_iter();
+            words::ipa_word_spans(&phonemes::join(clauses), known, per_id, rate).into_iter();
         let timed: Vec<words::Clause> = clauses
             .iter()
             .map(|clause| {
@@ -153,9 +161,33 @@ impl Piper {
     }
 }
 
-/// A spoken line: mono samples at the voice's rate and, when known, when each word is heard.
+/// The samples each phoneme id lasts, from the frames the model gives: a frame is
+/// `samples / Σ frames` samples long (the voice's hop, 256 for Piper voices). Empty when the
+/// frames add up to nothing.
+fn samples_per_id(frames: &[f32], samples: usize) -> Vec<f64> {
+    let total: f32 = frames.iter().sum();
+    if total <= 0.0 {
+        return Vec::new();
+    }
+    let hop = samples as f64 / f64::from(total);
+    frames.iter().map(|&f| f64::from(f) * hop).collect()
+}
+
+/// A spoken line: mono samples at the voice's rate and, when known, when each word and each
+/// phoneme is heard.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Spoken {
     pub samples: Vec<f32>,
     pub words: Vec<TimedWord>,
+    /// Every IPA character the voice spoke (stress marks, spaces and punctuation included),
+    /// in order, in seconds from the start of `samples`.
+    pub phonemes: Vec<TimedPhoneme>,
+}
+
+/// One IPA character of a spoken line and when it is heard.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TimedPhoneme {
+    pub ipa: String,
+    pub start: f64,
+    pub end: f64,
 }

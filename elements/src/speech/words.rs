@@ -85,6 +85,28 @@ fn share_voiced_time(words: &[String], spans: &[(f64, f64)]) -> Vec<TimedWord> {
         .collect()
 }
 
+/// Every character of `ipa` the voice knows, with when it is heard: the k-th known character
+/// is id `2 + 2k` (after BOS and a pad) and lasts until the next one, its pad included.
+pub fn ipa_char_spans(
+    ipa: &str,
+    known: impl Fn(char) -> bool,
+    samples_per_id: &[f64],
+    rate: f64,
+) -> Vec<(char, f64, f64)> {
+    let mut starts = Vec::with_capacity(samples_per_id.len() + 1);
+    let mut at = 0.0;
+    for &n in samples_per_id {
+        starts.push(at);
+        at += n;
+    }
+    let time = |id: usize| starts.get(id).copied().unwrap_or(at) / rate;
+    ipa.chars()
+        .filter(|&c| known(c))
+        .enumerate()
+        .map(|(k, c)| (c, time(2 + 2 * k), time(4 + 2 * k)))
+        .collect()
+}
+
 /// Spans of the phonetic words of `ipa`, from the voice's per-id durations (samples).
 ///
 /// `ipa` maps to ids as `^ _ (p _)* $`, skipping characters the voice lacks (`known` says which
@@ -178,5 +200,22 @@ mod tests {
         let spans = ipa_word_spans("ab c,", |_| true, &durations, 1.0);
         // "ab" = ids 2..6 → samples 2..8; "c" = ids 8..10 → samples 12..17.
         assert_eq!(spans, vec![(2.0, 8.0), (12.0, 17.0)]);
+    }
+
+    #[test]
+    fn every_known_character_is_timed_with_its_pad() {
+        let durations = [
+            1.0, 1.0, 2.0, 1.0, 2.0, 1.0, 3.0, 1.0, 4.0, 1.0, 5.0, 1.0, 1.0,
+        ];
+        // 'x' is not in the voice's map: no id, no time.
+        let chars = ipa_char_spans("axb c,", |c| c != 'x', &durations, 1.0);
+        let starts: Vec<(char, f64, f64)> = vec![
+            ('a', 2.0, 5.0),
+            ('b', 5.0, 8.0),
+            (' ', 8.0, 12.0),
+            ('c', 12.0, 17.0),
+            (',', 17.0, 23.0),
+        ];
+        assert_eq!(chars, starts);
     }
 }
