@@ -5,6 +5,7 @@ use super::beats::{self, Grid};
 use super::probe::{self, Footage};
 use super::reframe::{self, Reframed};
 use super::shots::{self, Shots};
+use super::shots_cache;
 use super::timing::{timed, StageTime};
 use super::transcribe::{self, Heard};
 use super::FootageError;
@@ -120,7 +121,7 @@ pub fn edit(
     let probed = timed(t, "probe", || probe_all(sources, options, progress))?;
     let folder = destination.output.folder();
     let shots = timed(t, "shots", || {
-        find_shots(&probed, &folder, cancel, progress)
+        find_shots(&probed, &folder, cache, cancel, progress)
     })?;
     let heard = timed(t, "transcribe", || {
         hear_all(&probed, cache, cancel, progress)
@@ -191,26 +192,47 @@ pub fn probe_all(
     Ok(Probed { footage, contents })
 }
 
-/// The `shots` stage: each file's shots, with thumbnails and a contact sheet in `folder`.
+/// The `shots` stage: each file's shots, with thumbnails and a contact sheet in `folder`;
+/// cached per file content and face model.
 pub fn find_shots(
     probed: &Probed,
     folder: &std::path::Path,
+    cache: &Cache,
     cancel: &Cancel,
     progress: &mut dyn FnMut(Progress),
 ) -> Result<Vec<Shots>, FootageError> {
     progress(stage("shots", probed.footage.len()));
     // Without a face model the shots are still found; reframing then keeps to the centre.
     let registry = crate::models::Registry::locate();
-    let faces = match registry.active_for("face") {
-        Some(model) => {
-            crate::models::runtime().map_err(|e| FootageError::Model(e.to_string()))?;
-            Some(registry.model_dir(&model.id))
-        }
+    let model = registry.active_for("face");
+    let faces = match &model {
+        Some(model) => Some(registry.model_dir(&model.id)),
         None => None,
     };
+    let model_id = model.map(|m| m.id).unwrap_or_default();
     let mut all = Vec::new();
-    for (done, item) in probed.footage.iter().enumerate() {
-        all.push(shots::detect(item, folder, faces.as_deref(), cancel)?);
+    for (done, (item, content)) in probed.footage.iter().zip(&probed.contents).enumerate() {
+        let entry = cache.path(
+            "shots",
+            &[
+                content.as_bytes(),
+                model_id.as_bytes(),
+                shots::CACHE_VERSION.as_bytes(),
+            ],
+            "shots",
+        );
+        let found = match shots_cache::load(&entry, folder, &shots::stem(item))? {
+            Some(found) => found,
+            None => {
+                if faces.is_some() {
+                    crate::models::runtime().map_err(|e| FootageError::Model(e.to_string()))?;
+                }
+                let found = shots::detect(item, folder, faces.as_deref(), cancel)?;
+                shots_cache::store(&entry, &found);
+                found
+            }
+        };
+        all.push(found);
         progress(Progress::Advance((done + 1) as f64));
     }
     Ok(all)

@@ -7,6 +7,7 @@ pub mod edit;
 pub mod probe;
 pub mod reframe;
 pub mod shots;
+pub mod shots_cache;
 pub mod timing;
 pub mod transcribe;
 pub mod voiced;

@@ -28,6 +28,8 @@ const FACE_INTERVAL: u32 = 2;
 const BINS: usize = 16;
 /// Thumbnails per row of the contact sheet.
 const SHEET_COLUMNS: usize = 4;
+/// Part of the cache key of a file's shots: a change to how they are found makes it new.
+pub const CACHE_VERSION: &str = "shots 1: 10 fps, 320 px, faces every 2nd, bins 16";
 
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Params {
@@ -149,11 +151,7 @@ pub fn detect(
     let starts: Vec<usize> = std::iter::once(0)
         .chain(boundaries(&diffs, f64::from(RATE), &Params::default()))
         .collect();
-    let stem = footage
-        .path
-        .file_stem()
-        .map(|s| s.to_string_lossy().into_owned())
-        .unwrap_or_else(|| "footage".into());
+    let stem = stem(footage);
     let mut shots = Vec::new();
     let mut thumbnails = Vec::new();
     for (n, &first) in starts.iter().enumerate() {
@@ -188,6 +186,15 @@ pub fn detect(
         contact_sheet,
         faces: std::mem::take(&mut gathered.faces),
     })
+}
+
+/// What a file's thumbnails are named after.
+pub fn stem(footage: &Footage) -> String {
+    footage
+        .path
+        .file_stem()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "footage".into())
 }
 
 /// The thumbnails in rows of [`SHEET_COLUMNS`], 4 px apart on black.

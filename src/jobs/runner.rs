@@ -125,7 +125,13 @@ fn run_footage(
     })?;
     let shots: Vec<Shots> = stage(job, StageName::Shots, ctx, tracker, |tracker| {
         let mut progress = reporter(tracker, StageName::Shots);
-        let shots = edit::find_shots(&probed, ctx.output_dir, ctx.cancel, &mut progress)?;
+        let shots = edit::find_shots(
+            &probed,
+            ctx.output_dir,
+            ctx.cache,
+            ctx.cancel,
+            &mut progress,
+        )?;
         let mut files = Vec::new();
         for found in &shots {
             for shot in &found.shots {
