@@ -205,10 +205,7 @@ pub fn find_shots(
     // Without a face model the shots are still found; reframing then keeps to the centre.
     let registry = crate::models::Registry::locate();
     let model = registry.active_for("face");
-    let faces = match &model {
-        Some(model) => Some(registry.model_dir(&model.id)),
-        None => None,
-    };
+    let faces = model.as_ref().map(|model| registry.model_dir(&model.id));
     let model_id = model.map(|m| m.id).unwrap_or_default();
     let mut all = Vec::new();
     for (done, (item, content)) in probed.footage.iter().zip(&probed.contents).enumerate() {
