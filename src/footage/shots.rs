@@ -233,6 +233,7 @@ fn decode(
     let source = make("filesrc")?;
     source.set_property("location", path);
     let decode = make("decodebin")?;
+    pipeline::decode_only(&decode, "video");
     let convert = make("videoconvert")?;
     let flip = make("videoflip")?;
     flip.set_property_from_str("video-direction", "auto");

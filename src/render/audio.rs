@@ -162,6 +162,7 @@ fn decoded_file(pipeline: &gst::Pipeline, path: &Path) -> Result<gst::Element, R
     let source = make("filesrc")?;
     source.set_property("location", path);
     let decode = make("decodebin")?;
+    pipeline::decode_only(&decode, "audio");
     let convert = make("audioconvert")?;
     chain(pipeline, &[&source, &decode])?;
     pipeline::link_decoded(&decode, &convert, "audio");

@@ -399,6 +399,7 @@ fn video_branch(
     let source = make("filesrc")?;
     source.set_property("location", &video.path);
     let decode = make("decodebin")?;
+    pipeline::decode_only(&decode, "video");
     let convert = make("videoconvert")?;
     // Turns the picture as its rotation tag says (phone footage), so `size` is as shown.
     let flip = make("videoflip")?;

@@ -83,6 +83,34 @@ pub fn link_decoded_with(
     });
 }
 
+/// Makes `decodebin` decode only its file's `kind` ("audio" or "video") streams: the others
+/// are left encoded, straight from the demuxer, and unlinked. Otherwise every stream is
+/// decoded and thrown away (a video's pictures while only its sound is wanted cost more than
+/// the sound).
+pub fn decode_only(decodebin: &gst::Element, kind: &'static str) {
+    decodebin.connect("autoplug-continue", false, move |values| {
+        let caps = values.get(2).and_then(|v| v.get::<gst::Caps>().ok());
+        let other_stream = caps.as_ref().is_some_and(|caps| {
+            let other_kind = caps.structure(0).is_some_and(|s| {
+                let name = s.name();
+                (name.starts_with("audio/") || name.starts_with("video/"))
+                    && !name.starts_with(kind)
+            });
+            // Containers have media names too (video/quicktime): only what no demuxer takes
+            // is a stream.
+            other_kind && !is_container(caps)
+        });
+        Some((!other_stream).to_value())
+    });
+}
+
+/// Whether a demuxer takes `caps`.
+fn is_container(caps: &gst::Caps) -> bool {
+    gst::ElementFactory::factories_with_type(gst::ElementFactoryType::DEMUXER, gst::Rank::MARGINAL)
+        .iter()
+        .any(|factory| factory.can_sink_any_caps(caps))
+}
+
 /// The time segment `pad` last saw, to turn its buffers' timestamps into running or stream
 /// time.
 pub fn time_segment(pad: &gst::Pad) -> Option<gst::FormattedSegment<gst::ClockTime>> {
@@ -273,4 +301,68 @@ pub fn take_samples(samples: &Mutex<Vec<f32>>) -> Vec<f32> {
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner()),
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Records the class (`Codec/Decoder/Video`, ...) of every decoder that joins `pipeline`,
+    /// however deep (decodebin removes its elements again when it stops).
+    fn watch_decoders(pipeline: &gst::Pipeline) -> Arc<Mutex<Vec<String>>> {
+        let classes = Arc::new(Mutex::new(Vec::new()));
+        let seen = classes.clone();
+        pipeline.connect_deep_element_added(move |_, _, element| {
+            let klass = element
+                .factory()
+                .and_then(|f| f.metadata(gst::ELEMENT_METADATA_KLASS).map(str::to_string))
+                .unwrap_or_default();
+            if klass.contains("Decoder") {
+                seen.lock().unwrap().push(klass);
+            }
+        });
+        classes
+    }
+
+    #[test]
+    fn only_the_wanted_kind_of_stream_is_decoded() {
+        init().unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("av.mp4");
+        let make_file = gst::parse::launch(&format!(
+            "videotestsrc num-buffers=30 ! video/x-raw,width=320,height=240 ! x264enc ! \
+             mp4mux name=mux ! filesink location={} \
+             audiotestsrc num-buffers=20 ! audioconvert ! avenc_aac ! mux.",
+            file.display()
+        ))
+        .unwrap()
+        .downcast::<gst::Pipeline>()
+        .unwrap();
+        run(&make_file, "test file", || {}).unwrap();
+        let _ = make_file.set_state(gst::State::Null);
+
+        for (kind, wanted, unwanted) in [("audio", "Audio", "Video"), ("video", "Video", "Audio")] {
+            let pipeline = gst::Pipeline::new();
+            let classes = watch_decoders(&pipeline);
+            let source = make("filesrc").unwrap();
+            source.set_property("location", &file);
+            let decode = make("decodebin").unwrap();
+            decode_only(&decode, kind);
+            let sink = make("fakesink").unwrap();
+            chain(&pipeline, &[&source, &decode]).unwrap();
+            chain(&pipeline, &[&sink]).unwrap();
+            link_decoded(&decode, &sink, kind);
+            run(&pipeline, "decode", || {}).unwrap();
+            let _ = pipeline.set_state(gst::State::Null);
+            let classes = classes.lock().unwrap().clone();
+            assert!(
+                classes.iter().any(|c| c.contains(wanted)),
+                "{kind}: {classes:?}"
+            );
+            assert!(
+                !classes.iter().any(|c| c.contains(unwanted)),
+                "{kind}: {classes:?}"
+            );
+        }
+    }
 }

@@ -153,6 +153,17 @@ impl BaseTransformImpl for Crop {
         })
     }
 
+    /// Frames are read through their video meta, so upstream may hand over frames with padded
+    /// strides as they are rather than repacking them.
+    fn propose_allocation(
+        &self,
+        decide_query: Option<&gst::query::Allocation>,
+        query: &mut gst::query::Allocation,
+    ) -> Result<(), gst::LoggableError> {
+        query.add_allocation_meta::<gst_video::VideoMeta>(None);
+        self.parent_propose_allocation(decide_query, query)
+    }
+
     /// Where downstream leaves the size open, keep the input's (square pixels).
     fn fixate_caps(
         &self,
