@@ -48,7 +48,7 @@ impl Cue {
 #[derive(Debug, Clone, Copy, PartialEq)]
 struct Rule {
     set: ShapeSet,
-    /// The phone's own time, for vowels: (start, end) and whether its set is one shape.
+    /// For a vowel, the phone's own time (start, end).
     vowel: Option<(f64, f64)>,
 }
 
