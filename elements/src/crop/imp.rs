@@ -111,18 +111,7 @@ impl ElementImpl for Crop {
             let caps = gst_video::VideoCapsBuilder::new()
                 .format(gst_video::VideoFormat::I420)
                 .build();
-            ["src", "sink"]
-                .into_iter()
-                .map(|name| {
-                    let direction = if name == "src" {
-                        gst::PadDirection::Src
-                    } else {
-                        gst::PadDirection::Sink
-                    };
-                    gst::PadTemplate::new(name, direction, gst::PadPresence::Always, &caps)
-                        .expect("valid pad template")
-                })
-                .collect()
+            crate::shared::passthrough_templates(&caps)
         });
         TEMPLATES.as_ref()
     }
