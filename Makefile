@@ -25,16 +25,21 @@ ORT_LIB := $(DEPS)/onnxruntime/libonnxruntime.so.$(ORT_VERSION)
 # OpenTimelineIO reads reel's .otio exports back in the tests, as an editor would.
 OTIO_VERSION := 0.18.1
 OTIO_STAMP := $(DEPS)/venv/.opentimelineio-$(OTIO_VERSION)
+# tflite2onnx converts the face mesh model, which ships only as TensorFlow Lite.
+TFLITE2ONNX_VERSION := 0.4.1
+TFLITE2ONNX_STAMP := $(DEPS)/venv/.tflite2onnx-$(TFLITE2ONNX_VERSION)
 
 # Photographs the face tests use (reel never ships or downloads media of its own): scikit-image's
-# sample data, taken from its wheel without installing it.
+# and matplotlib's sample data, taken from their wheels without installing them.
 SKIMAGE_VERSION := 0.26.0
+MATPLOTLIB_VERSION := 3.11.2
 SAMPLES := $(DEPS)/samples
-SAMPLES_STAMP := $(SAMPLES)/.scikit-image-$(SKIMAGE_VERSION)
-SAMPLE_FILES := astronaut.png camera.png coffee.png chelsea.png
+SAMPLES_STAMP := $(SAMPLES)/.samples-$(SKIMAGE_VERSION)-$(MATPLOTLIB_VERSION)
+SAMPLE_FILES := skimage/data/astronaut.png skimage/data/camera.png skimage/data/coffee.png \
+	skimage/data/chelsea.png matplotlib/mpl-data/sample_data/grace_hopper.jpg
 
 # Installs what is missing, quietly; does nothing when everything is there.
-setup: apt $(ORT_LIB) $(OTIO_STAMP) $(SAMPLES_STAMP)
+setup: apt $(ORT_LIB) $(OTIO_STAMP) $(TFLITE2ONNX_STAMP) $(SAMPLES_STAMP)
 
 $(ORT_LIB):
 	@echo "setup: installing onnxruntime $(ORT_VERSION) into $(DEPS)/"
@@ -50,14 +55,22 @@ $(OTIO_STAMP): $(ORT_LIB)
 	@$(DEPS)/venv/bin/pip install -q --disable-pip-version-check opentimelineio==$(OTIO_VERSION)
 	@touch $@
 
+$(TFLITE2ONNX_STAMP): $(ORT_LIB)
+	@echo "setup: installing tflite2onnx $(TFLITE2ONNX_VERSION) into $(DEPS)/venv"
+	@$(DEPS)/venv/bin/pip install -q --disable-pip-version-check tflite2onnx==$(TFLITE2ONNX_VERSION)
+	@touch $@
+
 $(SAMPLES_STAMP): $(ORT_LIB)
-	@echo "setup: sample photographs from scikit-image $(SKIMAGE_VERSION) into $(SAMPLES)/"
+	@echo "setup: sample photographs from scikit-image and matplotlib into $(SAMPLES)/"
 	@mkdir -p $(DEPS)/cache $(SAMPLES)
 	@$(DEPS)/venv/bin/pip download -q --disable-pip-version-check --no-deps \
-		--only-binary=:all: scikit-image==$(SKIMAGE_VERSION) -d $(DEPS)/cache
-	@$(DEPS)/venv/bin/python -c 'import glob, sys, zipfile; \
-		wheel = zipfile.ZipFile(sorted(glob.glob("$(DEPS)/cache/scikit_image-$(SKIMAGE_VERSION)-*.whl"))[-1]); \
-		[open("$(SAMPLES)/" + n, "wb").write(wheel.read("skimage/data/" + n)) for n in sys.argv[1:]]' \
+		--only-binary=:all: scikit-image==$(SKIMAGE_VERSION) matplotlib==$(MATPLOTLIB_VERSION) \
+		-d $(DEPS)/cache
+	@$(DEPS)/venv/bin/python -c 'import glob, os, sys, zipfile; \
+		wheels = [zipfile.ZipFile(sorted(glob.glob("$(DEPS)/cache/" + w))[-1]) for w in \
+			("scikit_image-$(SKIMAGE_VERSION)-*.whl", "matplotlib-$(MATPLOTLIB_VERSION)-*.whl")]; \
+		[open("$(SAMPLES)/" + os.path.basename(n), "wb").write(w.read(n)) \
+			for n in sys.argv[1:] for w in wheels if n in w.namelist()]' \
 		$(SAMPLE_FILES)
 	@touch $@
 

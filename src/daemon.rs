@@ -67,6 +67,8 @@ pub async fn run(options: Options, stop: impl Future<Output = ()>) -> Result<(),
     let notifier = Notifier::from_env();
     std::fs::create_dir_all(&options.state_dir)
         .map_err(|e| DaemonError::Io(format!("{}: {e}", options.state_dir.display())))?;
+    // The daemon's renders are judged by the consents recorded with it.
+    crate::consent::set_dir(options.state_dir.clone());
     let config::Loaded {
         settings,
         models,

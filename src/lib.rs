@@ -5,6 +5,7 @@
 //! profile → GStreamer graph → verified files).
 
 pub mod bus;
+pub mod consent;
 pub mod daemon;
 pub mod footage;
 pub mod jobs;

@@ -78,6 +78,31 @@ enum ModelsCommand {
 }
 
 #[derive(Subcommand)]
+enum ConsentCommand {
+    /// Record that the person a portrait shows agrees to its use (it covers that picture's
+    /// content, under any name).
+    Add {
+        portrait: PathBuf,
+        /// Who the portrait shows.
+        #[arg(long)]
+        person: String,
+        /// What it may be used for.
+        #[arg(long)]
+        purpose: String,
+        /// Who gave the consent, as they signed it.
+        #[arg(long)]
+        signed_by: String,
+        /// The last day it may be used (YYYY-MM-DD); without it, until revoked.
+        #[arg(long)]
+        until: Option<String>,
+    },
+    /// Every consent record, in force, lapsed or revoked.
+    List,
+    /// Withdraw a consent (an id prefix is enough): renders of its portrait fail from now on.
+    Revoke { id: String },
+}
+
+#[derive(Subcommand)]
 enum JobsCommand {
     /// Everything about one job: state, stages with timings, outputs, error.
     Show { id: String },
@@ -193,6 +218,12 @@ enum Command {
     Watch(WatchArgs),
     /// A live console for the daemon's jobs: watch, cancel, retry, reprioritise, submit.
     Tui,
+    /// Consent to show real people's portraits: without a record in force, a render that
+    /// shows one fails (with --system, the system daemon's records).
+    Consent {
+        #[command(subcommand)]
+        command: ConsentCommand,
+    },
     /// The ONNX models reel uses for speech, recognition and voice activity.
     Models {
         #[command(subcommand)]
@@ -325,6 +356,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
         Command::Watch(args) => ok(watch_command(args)),
         Command::Tui => ok(reel::tui::run(bus)),
         Command::Health => ok(Ok(runtime()?.block_on(cli::health(bus))?)),
+        Command::Consent { command } => ok(consent_command(command, bus)),
         Command::Models { command } => {
             let registry = Registry::locate();
             match command {
@@ -875,4 +907,71 @@ fn print_report(input: &std::path::Path, report: &render::Report) {
             .map(|l| format!(", loudness {l:.1} LUFS"))
             .unwrap_or_default()
     );
+}
+
+/// `reel consent`: on this user's records, or the system daemon's over D-Bus.
+fn consent_command(command: ConsentCommand, bus: Bus) -> anyhow::Result<()> {
+    if bus == Bus::System {
+        return Ok(runtime()?.block_on(cli::consent(bus, command.into()))?);
+    }
+    let store = reel::consent::ConsentStore::open()?;
+    match command {
+        ConsentCommand::Add {
+            portrait,
+            person,
+            purpose,
+            signed_by,
+            until,
+        } => {
+            let record = store.add(&portrait, &person, &purpose, until.as_deref(), &signed_by)?;
+            println!("{}", record.id);
+        }
+        ConsentCommand::List => {
+            let today = reel::consent::today();
+            let records: Vec<cli::ConsentRow> = store
+                .list()?
+                .into_iter()
+                .map(|r| cli::ConsentRow {
+                    in_force: r.in_force(&today),
+                    id: r.id,
+                    person: r.person,
+                    portrait: r.portrait,
+                    purpose: r.purpose,
+                    until: r.until.unwrap_or_default(),
+                    signed_by: r.signed_by,
+                })
+                .collect();
+            cli::print_consents(&records);
+        }
+        ConsentCommand::Revoke { id } => {
+            let record = store.revoke(&id)?;
+            println!(
+                "{}: revoked ({} for {})",
+                record.id, record.person, record.portrait
+            );
+        }
+    }
+    Ok(())
+}
+
+impl From<ConsentCommand> for cli::ConsentChange {
+    fn from(command: ConsentCommand) -> cli::ConsentChange {
+        match command {
+            ConsentCommand::Add {
+                portrait,
+                person,
+                purpose,
+                signed_by,
+                until,
+            } => cli::ConsentChange::Add {
+                portrait: std::path::absolute(&portrait).unwrap_or(portrait),
+                person,
+                purpose,
+                signed_by,
+                until: until.unwrap_or_default(),
+            },
+            ConsentCommand::List => cli::ConsentChange::List,
+            ConsentCommand::Revoke { id } => cli::ConsentChange::Revoke(id),
+        }
+    }
 }

@@ -11,6 +11,7 @@ pub mod beats;
 pub mod crop;
 pub mod faces;
 pub mod kenburns;
+pub mod lipsync;
 pub mod music;
 pub mod onnx;
 mod shared;
@@ -23,6 +24,7 @@ fn plugin_init(plugin: &gst::Plugin) -> Result<(), glib::BoolError> {
     crop::register(plugin)?;
     faces::register(plugin)?;
     kenburns::register(plugin)?;
+    lipsync::register(plugin)?;
     music::register(plugin)?;
     vad::register(plugin)?;
     speech::register(plugin)?;

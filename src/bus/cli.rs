@@ -328,20 +328,102 @@ pub async fn change_models(bus: Bus, change: ModelChange<'_>) -> Result<bool, Cl
     Ok(true)
 }
 
-/// `YYYY-MM-DD HH:MM:SS UTC` for seconds since the epoch (civil-from-days, proleptic
-/// Gregorian).
-fn utc(seconds: u64) -> String {
-    let days = (seconds / 86_400) as i64;
+/// One consent record as `reel consent list` prints it.
+pub struct ConsentRow {
+    pub id: String,
+    pub person: String,
+    pub portrait: String,
+    pub purpose: String,
+    pub until: String,
+    pub signed_by: String,
+    pub in_force: bool,
+}
+
+pub fn print_consents(rows: &[ConsentRow]) {
+    if rows.is_empty() {
+        println!("no consent records");
+        return;
+    }
+    println!(
+        "{:26}  {:8}  {:10}  {:20}  {:18}  PURPOSE (SIGNED BY)",
+        "ID", "STATE", "UNTIL", "PERSON", "PORTRAIT"
+    );
+    for r in rows {
+        let state = if r.in_force { "in force" } else { "ended" };
+        let until = if r.until.is_empty() { "-" } else { &r.until };
+        println!(
+            "{:26}  {state:8}  {until:10}  {:20}  {:18}  {} ({})",
+            r.id, r.person, r.portrait, r.purpose, r.signed_by
+        );
+    }
+}
+
+/// What `reel consent` asks of a daemon.
+pub enum ConsentChange {
+    Add {
+        portrait: std::path::PathBuf,
+        person: String,
+        purpose: String,
+        signed_by: String,
+        until: String,
+    },
+    List,
+    Revoke(String),
+}
+
+pub async fn consent(bus: Bus, change: ConsentChange) -> Result<(), ClientError> {
+    let client = Client::connect(bus).await?;
+    let manager = client.manager().await?;
+    match change {
+        ConsentChange::Add {
+            portrait,
+            person,
+            purpose,
+            signed_by,
+            until,
+        } => {
+            let id = manager
+                .add_consent(
+                    &portrait.to_string_lossy(),
+                    &person,
+                    &purpose,
+                    &until,
+                    &signed_by,
+                )
+                .await
+                .map_err(explain)?;
+            println!("{id}");
+        }
+        ConsentChange::List => {
+            let rows = manager.list_consents().await.map_err(explain)?;
+            let rows: Vec<ConsentRow> = rows
+                .into_iter()
+                .map(
+                    |(id, person, portrait, purpose, until, signed_by, in_force)| ConsentRow {
+                        id,
+                        person,
+                        portrait,
+                        purpose,
+                        until,
+                        signed_by,
+                        in_force,
+                    },
+                )
+                .collect();
+            print_consents(&rows);
+        }
+        ConsentChange::Revoke(id) => {
+            manager.revoke_consent(&id).await.map_err(explain)?;
+            println!("{id}: revoked by the {} daemon", bus.name());
+        }
+    }
+    Ok(())
+}
+
+/// `YYYY-MM-DD HH:MM:SS UTC` for seconds since the epoch.
+pub(crate) fn utc(seconds: u64) -> String {
+    let (year, month, day) = crate::consent::civil_from_days((seconds / 86_400) as i64);
     let rest = seconds % 86_400;
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = doy - (153 * mp + 2) / 5 + 1;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 };
-    let year = yoe + era * 400 + i64::from(month <= 2);
     format!(
         "{year:04}-{month:02}-{day:02} {:02}:{:02}:{:02} UTC",
         rest / 3600,

@@ -25,6 +25,8 @@ pub enum Error {
     WrongState(String),
     /// A model that is unknown, not installed, or failed to install or verify.
     Model(String),
+    /// A consent record that is incomplete, or names no record.
+    Consent(String),
     /// The daemon failed at its own work (store, disk).
     Internal(String),
 }
@@ -32,6 +34,19 @@ pub enum Error {
 impl From<crate::models::ModelError> for Error {
     fn from(err: crate::models::ModelError) -> Error {
         Error::Model(err.to_string())
+    }
+}
+
+impl From<crate::consent::ConsentError> for Error {
+    fn from(err: crate::consent::ConsentError) -> Error {
+        use crate::consent::ConsentError;
+        match err {
+            ConsentError::NotFound(_) => Error::NotFound(err.to_string()),
+            ConsentError::Store { .. } => Error::Internal(err.to_string()),
+            ConsentError::Invalid(_) | ConsentError::Ambiguous(_) => {
+                Error::Consent(err.to_string())
+            }
+        }
     }
 }
 

@@ -297,6 +297,59 @@ impl Manager {
         .await
     }
 
+    /// Records that `person` agrees to the portrait at `portrait` (an absolute path) being
+    /// shown for `purpose` until `until` (YYYY-MM-DD, or empty for no end), as `signed_by`
+    /// signed; returns the record's id.
+    async fn add_consent(
+        &self,
+        portrait: String,
+        person: String,
+        purpose: String,
+        until: String,
+        signed_by: String,
+    ) -> Result<String, Error> {
+        let path = PathBuf::from(&portrait);
+        crate::jobs::submit::check_file(&path)
+            .map_err(|e| Error::from(crate::jobs::EngineError::Invalid(e)))?;
+        consent_blocking(move |store| {
+            let until = Some(until.as_str()).filter(|u| !u.trim().is_empty());
+            Ok(store.add(&path, &person, &purpose, until, &signed_by)?.id)
+        })
+        .await
+    }
+
+    /// Every consent record: (id, person, portrait file, purpose, until, signed by, in force).
+    #[allow(clippy::type_complexity)]
+    async fn list_consents(
+        &self,
+    ) -> Result<Vec<(String, String, String, String, String, String, bool)>, Error> {
+        consent_blocking(|store| {
+            let today = crate::consent::today();
+            Ok(store
+                .list()?
+                .into_iter()
+                .map(|r| {
+                    let in_force = r.in_force(&today);
+                    (
+                        r.id,
+                        r.person,
+                        r.portrait,
+                        r.purpose,
+                        r.until.unwrap_or_default(),
+                        r.signed_by,
+                        in_force,
+                    )
+                })
+                .collect())
+        })
+        .await
+    }
+
+    /// Revokes the consent whose id starts with `id`: renders of its portrait fail from now on.
+    async fn revoke_consent(&self, id: String) -> Result<(), Error> {
+        consent_blocking(move |store| store.revoke(&id).map(|_| ())).await
+    }
+
     #[zbus(property)]
     fn version(&self) -> String {
         env!("CARGO_PKG_VERSION").into()
@@ -348,6 +401,17 @@ pub fn inbox_counts(counts: &crate::watch::Counts) -> HashMap<String, u32> {
 }
 
 /// Registry work (files, hashing, pip) off the async threads.
+async fn consent_blocking<T: Send + 'static>(
+    work: impl FnOnce(&crate::consent::ConsentStore) -> Result<T, crate::consent::ConsentError>
+        + Send
+        + 'static,
+) -> Result<T, Error> {
+    tokio::task::spawn_blocking(move || work(&crate::consent::ConsentStore::open()?))
+        .await
+        .map_err(|e| Error::Internal(format!("the call's worker failed: {e}")))?
+        .map_err(Error::from)
+}
+
 async fn models_blocking(
     work: impl FnOnce() -> Result<(), crate::models::ModelError> + Send + 'static,
 ) -> Result<(), Error> {

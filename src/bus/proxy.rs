@@ -47,6 +47,22 @@ pub trait Manager {
 
     fn remove_model(&self, id: &str) -> zbus::Result<()>;
 
+    fn add_consent(
+        &self,
+        portrait: &str,
+        person: &str,
+        purpose: &str,
+        until: &str,
+        signed_by: &str,
+    ) -> zbus::Result<String>;
+
+    #[allow(clippy::type_complexity)]
+    fn list_consents(
+        &self,
+    ) -> zbus::Result<Vec<(String, String, String, String, String, String, bool)>>;
+
+    fn revoke_consent(&self, id: &str) -> zbus::Result<()>;
+
     #[zbus(property)]
     fn version(&self) -> zbus::Result<String>;
 

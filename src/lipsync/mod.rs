@@ -7,10 +7,12 @@
 //!   mouths popping open and closing slowly, long static stretches broken up);
 //! * [`export`]: the track as Rhubarb's TSV or JSON;
 //! * [`script`]: every character's track over a script's timeline (`reel visemes`).
+//! * [`portrait`]: the face in a character's portrait, found once and kept.
 
 pub mod animate;
 pub mod export;
 pub mod phones;
+pub mod portrait;
 pub mod script;
 pub mod shapes;
 

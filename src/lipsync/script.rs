@@ -1,11 +1,12 @@
 //! Every speaking character's mouth-shape track over a script's timeline: each line's phones
-//! placed where the timeline puts the line, at rest between their lines.
+//! placed where the timeline puts the line, at rest between their lines; and the scenes whose
+//! speakers have portraits turned into those faces talking.
 
 use super::animate::{animate, Cue};
 use super::phones::TimedPhone;
 use crate::plan::from_project::Speech;
-use crate::plan::timeline::Timeline;
-use crate::project::Project;
+use crate::plan::timeline::{MouthCue, Source, TalkingFace, Timeline};
+use crate::project::{Portrait, Project};
 
 /// One character's track.
 #[derive(Debug, Clone, PartialEq)]
@@ -56,4 +57,57 @@ pub fn tracks(project: &Project, speech: &[Vec<Speech>], timeline: &Timeline) ->
             }
         })
         .collect()
+}
+
+/// Scenes where characters with portraits speak show those faces talking (the first two to
+/// speak, in order) instead of the scene's picture, each mouth following its own track.
+pub fn show_talking(project: &Project, speech: &[Vec<Speech>], timeline: &mut Timeline) {
+    if project.portraits.is_empty() {
+        return;
+    }
+    let tracks = tracks(project, speech, timeline);
+    let starts = timeline.clip_starts();
+    for ((scene, clip), start) in project.scenes.iter().zip(&mut timeline.clips).zip(starts) {
+        let mut speakers: Vec<&Portrait> = Vec::new();
+        for line in &scene.lines {
+            if let Some(portrait) = project.portrait_of(&line.character) {
+                if !speakers.iter().any(|p| p.character == portrait.character) {
+                    speakers.push(portrait);
+                }
+            }
+        }
+        if speakers.is_empty() {
+            continue;
+        }
+        let end = start + clip.duration;
+        let faces = speakers
+            .iter()
+            .take(2)
+            .map(|portrait| TalkingFace {
+                character: portrait.character.clone(),
+                path: portrait.path.clone(),
+                fictional: portrait.fictional,
+                cues: tracks
+                    .iter()
+                    .find(|t| t.character == portrait.character)
+                    .map(|t| clip_cues(&t.cues, start, end))
+                    .unwrap_or_default(),
+            })
+            .collect();
+        clip.source = Source::Portraits { faces };
+    }
+}
+
+/// The cues of a track shown between `start` and `end`, from the clip's start.
+fn clip_cues(cues: &[Cue], start: f64, end: f64) -> Vec<MouthCue> {
+    let mut out: Vec<MouthCue> = Vec::new();
+    for cue in cues.iter().filter(|c| c.end > start && c.start < end) {
+        let at = (cue.start - start).max(0.0);
+        let shape = cue.shape.letter();
+        if out.last().is_some_and(|last| last.shape == shape) {
+            continue;
+        }
+        out.push(MouthCue { start: at, shape });
+    }
+    out
 }

@@ -23,6 +23,7 @@ const BUILT_IN: &[(&str, &str)] = &[
         "blazeface.toml",
         include_str!("../../models/blazeface.toml"),
     ),
+    ("facemesh.toml", include_str!("../../models/facemesh.toml")),
 ];
 
 /// Conversion scripts a manifest may name, shipped inside reel: (name, text).
@@ -35,6 +36,10 @@ pub const SCRIPTS: &[(&str, &str)] = &[
         "piper/durations.py",
         include_str!("../../models/piper/durations.py"),
     ),
+    (
+        "facemesh/convert.py",
+        include_str!("../../models/facemesh/convert.py"),
+    ),
 ];
 
 /// The models installed by `make models` and `reel models install --default`.
@@ -43,6 +48,7 @@ pub const DEFAULT_SET: &[&str] = &[
     "whisper-tiny-en",
     "silero-vad",
     "blazeface",
+    "facemesh",
 ];
 
 #[derive(Debug, Clone, PartialEq, Deserialize)]

@@ -169,6 +169,20 @@ fn video_clip(
             external(path, fps, facts),
             frames_range(head, head + (off - on), fps),
         ),
+        // An editor sees the first speaker's portrait; the faces and their cues stay in reel's
+        // metadata.
+        Source::Portraits { faces } => {
+            reel["portraits"] = serde_json::to_value(faces).unwrap_or(Value::Null);
+            let path = faces
+                .first()
+                .map(|f| f.path.as_path())
+                .unwrap_or(Path::new(""));
+            (
+                stem(path),
+                external(path, fps, facts),
+                frames_range(head, head + (off - on), fps),
+            )
+        }
         card @ Source::Card { title, .. } => {
             reel["card"] = serde_json::to_value(card).unwrap_or(Value::Null);
             (

@@ -1,6 +1,8 @@
 //! Reading and checking edit specs (JSON or TOML files holding a [`Timeline`]).
 
-use super::timeline::{AudioCue, MusicSource, Source, Timeline, Watermark, SPEC_VERSION};
+use super::timeline::{
+    AudioCue, MusicSource, Source, TalkingFace, Timeline, Watermark, SPEC_VERSION,
+};
 use std::path::{Path, PathBuf};
 
 #[derive(Debug, thiserror::Error)]
@@ -83,6 +85,30 @@ pub fn line_column(text: &str, offset: usize) -> (usize, usize) {
     (line, column)
 }
 
+/// One or two portraits that exist, each with known shapes at rising times.
+fn check_faces(faces: &[TalkingFace], at: &str) -> Result<(), String> {
+    if !(1..=2).contains(&faces.len()) {
+        return Err(format!("{at}.faces: give one or two portraits"));
+    }
+    for (i, face) in faces.iter().enumerate() {
+        let at = format!("{at}.faces[{i}]");
+        if !face.path.is_file() {
+            return Err(format!("{at}.path: {} does not exist", face.path.display()));
+        }
+        let mut last = 0.0;
+        for (j, cue) in face.cues.iter().enumerate() {
+            if !"ABCDEFGHX".contains(cue.shape) {
+                return Err(format!("{at}.cues[{j}].shape: use A-H or X"));
+            }
+            if !(cue.start.is_finite() && cue.start >= last) {
+                return Err(format!("{at}.cues[{j}].start: times must rise from 0"));
+            }
+            last = cue.start;
+        }
+    }
+    Ok(())
+}
+
 fn resolve_paths(timeline: &mut Timeline, base: &Path) {
     let resolve = |p: &mut PathBuf| {
         if p.is_relative() {
@@ -92,6 +118,7 @@ fn resolve_paths(timeline: &mut Timeline, base: &Path) {
     for clip in &mut timeline.clips {
         match &mut clip.source {
             Source::Image { path } | Source::Video { path, .. } => resolve(path),
+            Source::Portraits { faces } => faces.iter_mut().for_each(|f| resolve(&mut f.path)),
             Source::Card { .. } => {}
         }
     }
@@ -157,6 +184,7 @@ pub fn check(timeline: &Timeline) -> Result<(), String> {
             Source::Video { in_s, .. } if !(in_s.is_finite() && *in_s >= 0.0) => {
                 return Err(format!("{at}.source.in_s must be zero or more"));
             }
+            Source::Portraits { faces } => check_faces(faces, &format!("{at}.source"))?,
             _ => {}
         }
     }

@@ -137,6 +137,32 @@ pub enum Source {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         framing: Option<ShotSubjects>,
     },
+    /// Characters' portraits, their faces talking as their mouth cues say: one fills the
+    /// frame, two share it side by side.
+    Portraits { faces: Vec<TalkingFace> },
+}
+
+/// A portrait whose face moves with a character's voice.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TalkingFace {
+    pub character: String,
+    pub path: PathBuf,
+    /// A drawn or generated face: no real person's, so no consent is needed.
+    #[serde(default)]
+    pub fictional: bool,
+    /// Mouth shapes from the clip's start, each held until the next (at rest before the first).
+    #[serde(default)]
+    pub cues: Vec<MouthCue>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MouthCue {
+    /// Seconds from the clip's start.
+    pub start: f64,
+    /// Rhubarb's letter: A-H, or X at rest.
+    pub shape: char,
 }
 
 fn default_card_text() -> Color {

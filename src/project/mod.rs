@@ -19,6 +19,23 @@ pub struct Project {
     /// How fast every voice speaks.
     #[serde(default)]
     pub speech_rate: SpeechRate,
+    /// Characters shown talking, by name.
+    #[serde(default)]
+    pub portraits: Vec<Portrait>,
+}
+
+/// A character's portrait: while they speak, their scene shows this face talking.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Portrait {
+    pub character: String,
+    pub path: PathBuf,
+    /// Drawn or generated: no real person's likeness, so no consent is needed. A portrait is
+    /// taken for a photograph of a real person unless marked so.
+    #[serde(default)]
+    pub fictional: bool,
+    /// Where the script gave it (1-based line, 0 when it did not come from a script).
+    #[serde(default)]
+    pub source_line: usize,
 }
 
 /// A speaking rate in percent of the voice's own: 100 is normal, 120 a fifth faster.
@@ -210,6 +227,53 @@ impl Project {
                 }
             })
             .collect();
+    }
+
+    /// The portrait of `character`, if the script gave one.
+    pub fn portrait_of(&self, character: &str) -> Option<&Portrait> {
+        self.portraits.iter().find(|p| p.character == character)
+    }
+
+    /// Ties each portrait to a speaking character: by the name it gives, or, without one, by
+    /// its file's name (`ada.png` for ADA), any case. `Err` is the line and the problem.
+    pub fn resolve_portraits(&mut self) -> Result<(), (usize, String)> {
+        let names: Vec<String> = self.characters.iter().map(|c| c.name.clone()).collect();
+        for portrait in &mut self.portraits {
+            let wanted = if portrait.character.is_empty() {
+                portrait
+                    .path
+                    .file_stem()
+                    .map(|s| s.to_string_lossy().into_owned())
+                    .unwrap_or_default()
+            } else {
+                portrait.character.clone()
+            };
+            let found = names.iter().find(|n| n.eq_ignore_ascii_case(wanted.trim()));
+            match found {
+                Some(name) => portrait.character = name.clone(),
+                None => {
+                    let how = if portrait.character.is_empty() {
+                        format!(
+                            "portrait {}: no speaking character is called '{wanted}' (name \
+                             one: [[portrait: NAME = {}]])",
+                            portrait.path.display(),
+                            portrait
+                                .path
+                                .file_name()
+                                .map(|n| n.to_string_lossy().into_owned())
+                                .unwrap_or_default()
+                        )
+                    } else {
+                        format!("portrait for '{wanted}': no speaking character has that name")
+                    };
+                    return Err((
+                        portrait.source_line,
+                        format!("{how} (speaking: {})", names.join(", ")),
+                    ));
+                }
+            }
+        }
+        Ok(())
     }
 
     pub fn voice_of(&self, character: &str) -> Voice {

@@ -34,6 +34,12 @@ pub enum RenderError {
     },
     #[error("{path}: {message}")]
     Io { path: PathBuf, message: String },
+    #[error("{character}'s portrait {path} shows a real person and cannot be used: {reason}")]
+    Consent {
+        character: String,
+        path: PathBuf,
+        reason: String,
+    },
     #[error("{path}: the rendered file is wrong: {problem}")]
     Verify { path: PathBuf, problem: String },
     #[error("GStreamer could not start: {0}")]

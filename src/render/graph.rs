@@ -35,6 +35,19 @@ const DECODE_AHEAD: f64 = 1.0;
 pub enum ClipMedia {
     Still(PathBuf),
     Video(VideoMedia),
+    /// One or two portraits talking.
+    Talking(Vec<TalkingMedia>),
+}
+
+/// A portrait, the face found in it and its mouth track, as `reellipsync` reads them.
+#[derive(Debug, Clone)]
+pub struct TalkingMedia {
+    pub path: PathBuf,
+    pub landmarks: PathBuf,
+    /// Rhubarb TSV on the timeline's clock.
+    pub visemes: PathBuf,
+    /// Picks the face's blinks and sway.
+    pub seed: u64,
 }
 
 /// A clip of a video file.
@@ -166,6 +179,9 @@ pub fn build(job: &Job) -> Result<Graph, RenderError> {
             }
             ClipMedia::Video(video) => {
                 video_branch(&pipeline, video, clip.duration, start, profile, &frame_caps)?
+            }
+            ClipMedia::Talking(faces) => {
+                talking_branch(&pipeline, faces, clip, start, profile, &frame_caps)?
             }
         };
         let pad = compositor
@@ -366,6 +382,88 @@ fn still_branch(
         elements: vec![source, decode, convert, i420, kenburns.clone(), sized],
         tail,
         kenburns: Some(kenburns),
+    })
+}
+
+/// Talking portraits: each a still shot with its camera at rest (as `reellipsync` expects)
+/// animated by `reellipsync`; two share the frame side by side through a compositor of their own.
+fn talking_branch(
+    pipeline: &gst::Pipeline,
+    faces: &[TalkingMedia],
+    clip: &crate::plan::timeline::Clip,
+    start: f64,
+    profile: &Profile,
+    frame_caps: &gst::Caps,
+) -> Result<Parts, RenderError> {
+    let at_rest = crate::plan::timeline::Clip {
+        motion: crate::plan::timeline::Motion::default(),
+        ..clip.clone()
+    };
+    let panel_width = if faces.len() > 1 {
+        (profile.width / faces.len() as u32) & !1
+    } else {
+        profile.width
+    };
+    let mut panel_caps = frame_caps.clone();
+    panel_caps
+        .make_mut()
+        .set("width", i32::try_from(panel_width).unwrap_or(i32::MAX));
+    let mut elements = Vec::new();
+    let mut tails = Vec::new();
+    for face in faces {
+        let still = still_branch(pipeline, &face.path, &at_rest, start, profile, &panel_caps)?;
+        let lipsync = make("reellipsync")?;
+        lipsync.set_property("landmarks", face.landmarks.to_string_lossy().as_ref());
+        lipsync.set_property("visemes", face.visemes.to_string_lossy().as_ref());
+        lipsync.set_property("seed", face.seed);
+        pipeline
+            .add(&lipsync)
+            .map_err(|e| pipeline::internal(e.to_string()))?;
+        still
+            .tail
+            .link(
+                &lipsync
+                    .static_pad("sink")
+                    .ok_or_else(|| pipeline::internal("reellipsync without sink".into()))?,
+            )
+            .map_err(|e| pipeline::internal(format!("talking face: {e}")))?;
+        tails.push(
+            lipsync
+                .static_pad("src")
+                .ok_or_else(|| pipeline::internal("reellipsync without src".into()))?,
+        );
+        elements.extend(still.elements);
+        elements.push(lipsync);
+    }
+    if tails.len() == 1 {
+        let tail = tails.remove(0);
+        return Ok(Parts {
+            elements,
+            tail,
+            kenburns: None,
+        });
+    }
+    let panels = make("compositor")?;
+    panels.set_property_from_str("background", "black");
+    let sized = capsfilter(frame_caps)?;
+    chain(pipeline, &[&panels, &sized])?;
+    for (i, tail) in tails.iter().enumerate() {
+        let pad = panels
+            .request_pad_simple("sink_%u")
+            .ok_or_else(|| pipeline::internal("compositor gave no pad".into()))?;
+        pad.set_property("xpos", (i as u32 * panel_width) as i32);
+        tail.link(&pad)
+            .map_err(|e| pipeline::internal(format!("talking face {i}: {e}")))?;
+    }
+    let tail = sized
+        .static_pad("src")
+        .ok_or_else(|| pipeline::internal("capsfilter without src".into()))?;
+    elements.push(panels);
+    elements.push(sized);
+    Ok(Parts {
+        elements,
+        tail,
+        kenburns: None,
     })
 }
 

@@ -4,13 +4,13 @@
 
 use super::cache::{self, Cache};
 use super::error::RenderError;
-use super::graph::{self, ClipMedia, VideoMedia};
+use super::graph::{self, ClipMedia, TalkingMedia, VideoMedia};
 use super::pipeline::{self, Cancel};
 use super::profile::Profile;
 use super::stages::Planned;
 use super::{card, probe, Progress};
 use crate::plan::captions;
-use crate::plan::timeline::{Source, Timeline};
+use crate::plan::timeline::{Source, TalkingFace, Timeline};
 use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
 
@@ -89,11 +89,19 @@ fn clip_media(
     profile: &Profile,
     cache: &Cache,
 ) -> Result<Vec<ClipMedia>, RenderError> {
+    let starts = timeline.clip_starts();
     timeline
         .clips
         .iter()
-        .map(|clip| {
+        .zip(starts)
+        .map(|(clip, start)| {
             Ok(match &clip.source {
+                Source::Portraits { faces } => ClipMedia::Talking(
+                    faces
+                        .iter()
+                        .map(|face| talking_media(face, start, cache))
+                        .collect::<Result<_, _>>()?,
+                ),
                 Source::Image { path } => ClipMedia::Still(path.clone()),
                 Source::Card { .. } => {
                     ClipMedia::Still(card_image(&clip.source, profile, cache)?.unwrap_or_default())
@@ -111,6 +119,43 @@ fn clip_media(
             })
         })
         .collect()
+}
+
+/// A portrait with its face found (cached) and its mouth cues written as the Rhubarb TSV
+/// `reellipsync` reads, on the timeline's clock.
+fn talking_media(
+    face: &TalkingFace,
+    start: f64,
+    cache: &Cache,
+) -> Result<TalkingMedia, RenderError> {
+    // Checked for every file written, so a revocation stops the next render even of a job
+    // that was planned before it.
+    if !face.fictional {
+        crate::consent::check(&face.path).map_err(|reason| RenderError::Consent {
+            character: face.character.clone(),
+            path: face.path.clone(),
+            reason,
+        })?;
+    }
+    let (_, landmarks) = crate::lipsync::portrait::face_of(&face.path, cache)?;
+    let tsv: String = face
+        .cues
+        .iter()
+        .map(|c| format!("{:.3}\t{}\n", start + c.start, c.shape))
+        .collect();
+    let visemes = cache.path("visemes", &[tsv.as_bytes()], "tsv");
+    if !visemes.is_file() {
+        cache::write_atomic(&visemes, tsv.as_bytes()).map_err(|e| RenderError::io(&visemes, e))?;
+    }
+    Ok(TalkingMedia {
+        path: face.path.clone(),
+        landmarks,
+        visemes,
+        seed: face
+            .character
+            .bytes()
+            .fold(0u64, |h, b| h.wrapping_mul(31).wrapping_add(u64::from(b))),
+    })
 }
 
 /// The picture of a title card at `profile`'s size (cached); `None` for other sources.
@@ -153,6 +198,14 @@ fn blame_clip(err: RenderError, graph: &graph::Graph, planned: &Planned) -> Rend
             place: planned.places[clip].clone(),
             path: path.clone(),
             reason: format!("decoding failed: {message}"),
+        },
+        Source::Portraits { faces } => match faces.first() {
+            Some(face) => RenderError::Image {
+                place: planned.places[clip].clone(),
+                path: face.path.clone(),
+                reason: format!("decoding failed: {message}"),
+            },
+            None => err,
         },
         Source::Card { .. } => err,
     }

@@ -85,6 +85,7 @@ pub fn read(input: &Path, options: Options) -> Result<Parsed, RenderError> {
         }))
     } else {
         let mut parsed = script::parse(&text, input)?;
+        check_consent(&parsed.project)?;
         parsed.project.speech_rate = options.speech_rate;
         if options.narrate_action {
             parsed.project.narrate_action();
@@ -97,6 +98,19 @@ pub fn read(input: &Path, options: Options) -> Result<Parsed, RenderError> {
             warnings: parsed.warnings,
         }))
     }
+}
+
+/// Every real person's portrait has consent in force, before any work is done (the render
+/// checks again as it draws them).
+fn check_consent(project: &Project) -> Result<(), RenderError> {
+    for portrait in project.portraits.iter().filter(|p| !p.fictional) {
+        crate::consent::check(&portrait.path).map_err(|reason| RenderError::Consent {
+            character: portrait.character.clone(),
+            path: portrait.path.clone(),
+            reason,
+        })?;
+    }
+    Ok(())
 }
 
 fn read_text(input: &Path) -> Result<String, RenderError> {
@@ -163,7 +177,8 @@ pub fn plan(
     visuals: Vec<Source>,
 ) -> Result<Planned, RenderError> {
     let project = &script.project;
-    let timeline = from_project::timeline(project, speech, visuals);
+    let mut timeline = from_project::timeline(project, speech, visuals);
+    crate::lipsync::script::show_talking(project, speech, &mut timeline);
     let places = project
         .scenes
         .iter()
@@ -191,6 +206,11 @@ pub fn check_media(planned: &Planned) -> Result<(), RenderError> {
         match &clip.source {
             Source::Image { path } => {
                 probe::image_size(path, place)?;
+            }
+            Source::Portraits { faces } => {
+                for face in faces {
+                    probe::image_size(&face.path, place)?;
+                }
             }
             Source::Video { path, .. } => {
                 graph::video_size(path, place)?;

@@ -2,12 +2,19 @@
 
 use super::{Failure, Warning};
 use crate::plan::timeline::{Motion, TransitionKind};
-use crate::project::Scene;
+use crate::project::{Portrait, Project, Scene};
 use std::path::{Path, PathBuf};
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum Directive {
     Image(PathBuf),
+    /// A character's portrait: `[[portrait: ada.png]]` (ADA's, by the file name) or
+    /// `[[portrait: ADA = ada.png]]`, with `, fictional` for a drawn or generated face.
+    Portrait {
+        character: String,
+        path: PathBuf,
+        fictional: bool,
+    },
     Duration(f64),
     Motion(Motion),
     Transition(TransitionKind),
@@ -59,22 +66,60 @@ pub fn read(
     }
 }
 
-/// Reads a note found on `line` and applies it to `scene` (see [`read`] and [`apply`]).
+/// Reads a note found on `line` and applies it to the project's last scene (see [`read`] and
+/// [`apply`]); a portrait goes to the project.
 pub fn apply_note(
     note: &Note,
     line: usize,
     base: &Path,
-    scene: Option<&mut Scene>,
+    project: &mut Project,
     warnings: &mut Vec<Warning>,
 ) -> Result<(), Failure> {
     let Some(directive) = read(note, line, warnings)? else {
         return Ok(());
     };
     let fail = |message: String| Failure::at(line, note.column, message);
-    let scene = scene.ok_or_else(|| {
+    let directive = match add_portrait(directive, base, line, project) {
+        Ok(None) => return Ok(()),
+        Ok(Some(directive)) => directive,
+        Err(message) => return Err(fail(message)),
+    };
+    let scene = project.scenes.last_mut().ok_or_else(|| {
         fail("a directive before the first scene has no scene to apply to".into())
     })?;
     apply(directive, base, scene).map_err(fail)
+}
+
+/// Keeps a portrait directive in `project` (its path resolved against `base`, and checked);
+/// any other directive comes back to be applied to a scene.
+pub fn add_portrait(
+    directive: Directive,
+    base: &Path,
+    line: usize,
+    project: &mut Project,
+) -> Result<Option<Directive>, String> {
+    let Directive::Portrait {
+        character,
+        path,
+        fictional,
+    } = directive
+    else {
+        return Ok(Some(directive));
+    };
+    let path = base.join(path);
+    if !path.is_file() {
+        return Err(format!("portrait {} does not exist", path.display()));
+    }
+    project
+        .portraits
+        .retain(|p| p.character != character || character.is_empty());
+    project.portraits.push(Portrait {
+        character,
+        path,
+        fictional,
+        source_line: line,
+    });
+    Ok(None)
 }
 
 /// Applies a directive to `scene`; image paths resolve against `base` and must exist.
@@ -86,6 +131,9 @@ pub fn apply(directive: Directive, base: &Path, scene: &mut Scene) -> Result<(),
                 return Err(format!("image {} does not exist", path.display()));
             }
             scene.image = Some(path);
+        }
+        Directive::Portrait { .. } => {
+            return Err("a portrait belongs to a character, not a scene".into())
         }
         Directive::Duration(seconds) => scene.duration = Some(seconds),
         Directive::Motion(motion) => scene.motion = Some(motion),
@@ -111,16 +159,46 @@ pub fn parse(note: &str) -> Result<Option<Directive>, NoteError> {
     let (key, value) = (key.trim().to_ascii_lowercase(), value.trim());
     let directive = match key.as_str() {
         "image" => Ok(Directive::Image(PathBuf::from(value))),
+        "portrait" => portrait(value),
         "duration" => parse_seconds(value).map(Directive::Duration),
         "motion" => motion(value).map(Directive::Motion),
         "transition" => transition(value).map(Directive::Transition),
         _ => {
             return Err(NoteError::Unknown(format!(
-                "unknown directive '{key}' (known: image, duration, motion, transition)"
+                "unknown directive '{key}' (known: image, portrait, duration, motion, transition)"
             )))
         }
     };
     directive.map(Some).map_err(NoteError::Invalid)
+}
+
+/// `ada.png`, `ADA = ada.png`, either followed by `, fictional` (or `, generated`).
+fn portrait(value: &str) -> Result<Directive, String> {
+    let (picture, marker) = match value.rsplit_once(',') {
+        Some((picture, marker)) => (picture, Some(marker.trim().to_ascii_lowercase())),
+        None => (value, None),
+    };
+    let fictional = match marker.as_deref() {
+        None => false,
+        Some("fictional" | "generated" | "drawn") => true,
+        Some(other) => {
+            return Err(format!(
+                "portrait marker '{other}': use 'fictional' for a drawn or generated face"
+            ))
+        }
+    };
+    let (character, path) = match picture.split_once('=') {
+        Some((name, path)) => (name.trim().to_string(), path.trim()),
+        None => (String::new(), picture.trim()),
+    };
+    if path.is_empty() {
+        return Err("portrait: name the picture, like [[portrait: ADA = ada.png]]".into());
+    }
+    Ok(Directive::Portrait {
+        character,
+        path: PathBuf::from(path),
+        fictional,
+    })
 }
 
 fn parse_seconds(value: &str) -> Result<f64, String> {

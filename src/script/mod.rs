@@ -170,6 +170,10 @@ pub fn parse(text: &str, file: &Path) -> Result<Parsed, ScriptError> {
     };
     let mut parsed = parsed.map_err(error)?;
     parsed.project.assign_voices();
+    parsed
+        .project
+        .resolve_portraits()
+        .map_err(|(line, message)| error(Failure::line(line, message)))?;
     if parsed.project.title.is_empty() {
         parsed.project.title = file
             .file_stem()

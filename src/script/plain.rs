@@ -67,13 +67,7 @@ pub fn parse(text: &str, base: &Path) -> Result<Parsed, Failure> {
         }
 
         for note in notes {
-            directive::apply_note(
-                &note,
-                number,
-                base,
-                project.scenes.last_mut(),
-                &mut warnings,
-            )?;
+            directive::apply_note(&note, number, base, &mut project, &mut warnings)?;
         }
     }
 

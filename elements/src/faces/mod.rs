@@ -19,7 +19,8 @@
 //!     reelfaces model-dir=/usr/share/reel/models/blazeface ! fakesink
 //! ```
 //!
-//! Without GStreamer, [`BlazeFace::detect`] finds the faces in one RGB picture.
+//! Without GStreamer, [`BlazeFace::detect`] finds the faces in one RGB picture, and
+//! [`FaceMesh::landmarks`] the 468 landmarks of one of them.
 
 use crate::onnx::OnnxError;
 use gst::glib;
@@ -27,15 +28,17 @@ use gst::prelude::*;
 
 pub mod blazeface;
 mod imp;
+pub mod mesh;
 
 pub use blazeface::{BlazeFace, Face, DEFAULT_THRESHOLD, MODEL_FILE};
+pub use mesh::{FaceMesh, Landmarks};
 
 /// What went wrong loading or running the face model.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum FacesError {
     #[error(transparent)]
     Onnx(#[from] OnnxError),
-    #[error("the BlazeFace model gave unusable output: {0}")]
+    #[error("the face model gave unusable output: {0}")]
     Output(String),
     #[error("not a picture: {0}")]
     Picture(String),

@@ -228,6 +228,12 @@ impl<'a> Builder<'a> {
             }
             Err(NoteError::Invalid(message)) => return Err((note.line, message)),
         };
+        let Some(directive) =
+            directive::add_portrait(directive, self.base, note.line, &mut self.project)
+                .map_err(|message| (note.line, message))?
+        else {
+            return Ok(());
+        };
         if self.project.scenes.is_empty() {
             if self.paragraph.is_empty() && self.block.is_none() {
                 self.pending_notes.push(note.clone());

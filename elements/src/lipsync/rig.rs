@@ -1,0 +1,233 @@
+//! The parts of a face that move, measured from Face Mesh's 468 landmarks: the mouth (its
+//! corners, the line where the lips meet, how far the lips may travel up and down), the eyes
+//! (their corners and lids) and the head box. Each part has a local frame turned with the face,
+//! so a tilted portrait opens its mouth along its own jaw.
+
+use serde::Deserialize;
+
+/// MediaPipe Face Mesh indices.
+mod index {
+    /// Outer mouth corners, on the picture's left and right.
+    pub const MOUTH_CORNERS: [usize; 2] = [61, 291];
+    /// Where the lips meet, left to right: pairs of (upper, lower) inner-lip points.
+    pub const LIP_LINE: [[usize; 2]; 7] = [
+        [78, 78],
+        [80, 88],
+        [81, 178],
+        [13, 14],
+        [311, 402],
+        [310, 318],
+        [308, 308],
+    ];
+    pub const UPPER_LIP_TOP: usize = 0;
+    pub const UNDER_NOSE: usize = 2;
+    pub const CHIN: usize = 152;
+    /// Each eye: outer and inner corner, upper and lower lid (picture's left eye first).
+    pub const EYES: [[usize; 4]; 2] = [[33, 133, 159, 145], [362, 263, 386, 374]];
+    /// The face's outline: forehead top, chin, and the two cheek edges.
+    pub const OUTLINE: [usize; 4] = [10, 152, 234, 454];
+}
+
+/// What `reellipsync` reads from its `landmarks` file: the portrait's size and its landmarks
+/// in its pixels.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+pub struct FaceFile {
+    pub width: u32,
+    pub height: u32,
+    pub points: Vec<[f32; 2]>,
+}
+
+/// A frame turned by `angle` (radians) around `centre`: `u` along the part, `v` down it.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Frame {
+    pub centre: (f32, f32),
+    pub cos: f32,
+    pub sin: f32,
+}
+
+impl Frame {
+    fn new(centre: (f32, f32), from: (f32, f32), to: (f32, f32)) -> Frame {
+        let (dx, dy) = (to.0 - from.0, to.1 - from.1);
+        let len = (dx * dx + dy * dy).sqrt().max(1e-6);
+        Frame {
+            centre,
+            cos: dx / len,
+            sin: dy / len,
+        }
+    }
+
+    pub fn local(&self, p: (f32, f32)) -> (f32, f32) {
+        let (dx, dy) = (p.0 - self.centre.0, p.1 - self.centre.1);
+        (
+            dx * self.cos + dy * self.sin,
+            -dx * self.sin + dy * self.cos,
+        )
+    }
+
+    pub fn picture(&self, u: f32, v: f32) -> (f32, f32) {
+        (
+            self.centre.0 + u * self.cos - v * self.sin,
+            self.centre.1 + u * self.sin + v * self.cos,
+        )
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Mouth {
+    pub frame: Frame,
+    /// Half the distance between the corners.
+    pub half_width: f32,
+    /// The line where the lips meet: (u, v) points, left to right.
+    pub line: Vec<(f32, f32)>,
+    /// How far above the line the warp reaches (to under the nose) and below (past the chin).
+    pub reach_up: f32,
+    pub reach_down: f32,
+    /// Upper lip thickness, which sizes the teeth.
+    pub lip: f32,
+}
+
+impl Mouth {
+    /// Where the lips meet at `u` (clamped to the corners).
+    pub fn line_at(&self, u: f32) -> f32 {
+        let line = &self.line;
+        if u <= line[0].0 {
+            return line[0].1;
+        }
+        for pair in line.windows(2) {
+            let ((u0, v0), (u1, v1)) = (pair[0], pair[1]);
+            if u <= u1 {
+                let t = if u1 > u0 { (u - u0) / (u1 - u0) } else { 0.0 };
+                return v0 + (v1 - v0) * t;
+            }
+        }
+        line[line.len() - 1].1
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Eye {
+    pub frame: Frame,
+    pub half_width: f32,
+    /// The upper lid's `v` (negative: above the centre) and the lower lid's.
+    pub upper: f32,
+    pub lower: f32,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Rig {
+    pub mouth: Mouth,
+    pub eyes: [Eye; 2],
+    /// The head's box in frame pixels: left, top, right, bottom.
+    pub head: [f32; 4],
+}
+
+impl Rig {
+    /// The rig of `points` (picture pixels) once `place` maps them into the frame.
+    pub fn new(points: &[[f32; 2]], place: impl Fn([f32; 2]) -> (f32, f32)) -> Result<Rig, String> {
+        if points.len() < 468 {
+            return Err(format!(
+                "{} landmarks where Face Mesh gives 468",
+                points.len()
+            ));
+        }
+        let p = |i: usize| place(points[i]);
+        let mid = |a: (f32, f32), b: (f32, f32)| ((a.0 + b.0) / 2.0, (a.1 + b.1) / 2.0);
+        let dist =
+            |a: (f32, f32), b: (f32, f32)| ((a.0 - b.0).powi(2) + (a.1 - b.1).powi(2)).sqrt();
+
+        let [left, right] = index::MOUTH_CORNERS.map(p);
+        let centre = mid(p(13), p(14));
+        let frame = Frame::new(centre, left, right);
+        let line = index::LIP_LINE
+            .iter()
+            .map(|&[upper, lower]| frame.local(mid(p(upper), p(lower))))
+            .collect();
+        let half_width = dist(left, right) / 2.0;
+        if half_width < 2.0 {
+            return Err("the mouth is less than 4 pixels wide".into());
+        }
+        let mouth = Mouth {
+            frame,
+            half_width,
+            line,
+            reach_up: (-frame.local(p(index::UNDER_NOSE)).1).max(half_width * 0.3),
+            reach_down: frame.local(p(index::CHIN)).1.max(half_width * 0.6) * 1.2,
+            lip: dist(p(index::UPPER_LIP_TOP), p(13)).max(1.0),
+        };
+
+        let eyes = index::EYES.map(|[outer, inner, upper, lower]| {
+            let (a, b) = (p(outer), p(inner));
+            let (a, b) = if a.0 <= b.0 { (a, b) } else { (b, a) };
+            let frame = Frame::new(mid(a, b), a, b);
+            Eye {
+                frame,
+                half_width: dist(a, b) / 2.0,
+                upper: frame.local(p(upper)).1,
+                lower: frame.local(p(lower)).1,
+            }
+        });
+
+        let outline = index::OUTLINE.map(p);
+        let (mut x0, mut y0, mut x1, mut y1) = (f32::MAX, f32::MAX, f32::MIN, f32::MIN);
+        for (x, y) in outline {
+            x0 = x0.min(x);
+            y0 = y0.min(y);
+            x1 = x1.max(x);
+            y1 = y1.max(y);
+        }
+        // Room around the face for the head's sway and the jaw's drop.
+        let (mx, my) = ((x1 - x0) * 0.15, (y1 - y0) * 0.15);
+        let head = [x0 - mx, y0 - my, x1 + mx, y1 + my + mouth.reach_down * 0.3];
+        Ok(Rig { mouth, eyes, head })
+    }
+}
+
+/// Where the portrait (`width` × `height`) lands in a frame it covers, centred (as
+/// `reelkenburns` shows a still with its camera at rest): the scale and offset.
+pub fn cover(portrait: (u32, u32), frame: (u32, u32)) -> (f32, f32, f32) {
+    let (pw, ph) = (portrait.0.max(1) as f32, portrait.1.max(1) as f32);
+    let (fw, fh) = (frame.0 as f32, frame.1 as f32);
+    let scale = (fw / pw).max(fh / ph);
+    (scale, (fw - pw * scale) / 2.0, (fh - ph * scale) / 2.0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn frames_turn_with_the_part() {
+        let level = Frame::new((10.0, 10.0), (0.0, 10.0), (20.0, 10.0));
+        assert_eq!(level.local((15.0, 12.0)), (5.0, 2.0));
+        let tilted = Frame::new((0.0, 0.0), (0.0, 0.0), (1.0, 1.0));
+        let (u, v) = tilted.local((1.0, 1.0));
+        assert!((u - 2f32.sqrt()).abs() < 1e-5 && v.abs() < 1e-5);
+        let back = tilted.picture(u, v);
+        assert!((back.0 - 1.0).abs() < 1e-5 && (back.1 - 1.0).abs() < 1e-5);
+        // v points down the face: below the line is positive.
+        assert!(tilted.local((-1.0, 1.0)).1 > 0.0);
+    }
+
+    #[test]
+    fn a_portrait_covers_the_frame_centred() {
+        let (scale, x, y) = cover((1000, 1000), (1920, 1080));
+        assert!((scale - 1.92).abs() < 1e-6);
+        assert!(x.abs() < 1e-6 && (y - (1080.0 - 1920.0) / 2.0).abs() < 1e-3);
+    }
+
+    #[test]
+    fn the_lip_line_is_read_between_its_points_and_held_past_the_corners() {
+        let mouth = Mouth {
+            frame: Frame::new((0.0, 0.0), (-1.0, 0.0), (1.0, 0.0)),
+            half_width: 10.0,
+            line: vec![(-10.0, 2.0), (0.0, 0.0), (10.0, 4.0)],
+            reach_up: 5.0,
+            reach_down: 20.0,
+            lip: 3.0,
+        };
+        assert_eq!(mouth.line_at(-5.0), 1.0);
+        assert_eq!(mouth.line_at(5.0), 2.0);
+        assert_eq!(mouth.line_at(-30.0), 2.0);
+        assert_eq!(mouth.line_at(30.0), 4.0);
+    }
+}
