@@ -103,4 +103,3 @@ fn a_drawn_face() {
     }
     std::fs::copy(&path, "/tmp/drawn.png").unwrap();
 }
-

@@ -3,6 +3,7 @@
 //! models', so each portrait is looked at once.
 
 use crate::models::Registry;
+use crate::plan::timeline::View;
 use crate::render::cache::{self, Cache};
 use crate::render::error::RenderError;
 use crate::render::pipeline::{self, capsfilter, chain, make};
@@ -70,6 +71,30 @@ pub fn face_of(path: &Path, cache: &Cache) -> Result<(PortraitFace, PathBuf), Re
     let json = serde_json::to_vec(&face).map_err(|e| pipeline::internal(e.to_string()))?;
     cache::write_atomic(&entry, &json).map_err(|e| RenderError::io(&entry, e))?;
     Ok((face, entry))
+}
+
+/// How much of the view's height the face box takes in a talking shot.
+const FACE_SHARE: f64 = 0.42;
+/// The closest a talking shot comes (more would show the portrait's pixels).
+const MAX_ZOOM: f64 = 3.0;
+
+/// The camera that frames the face for a panel of `panel` pixels: centred on it, a little
+/// above the middle (room for the chin and the captions), the face about two fifths of the
+/// height, never closer than [`MAX_ZOOM`] or wider than the whole portrait.
+pub fn framing(face: &PortraitFace, panel: (u32, u32)) -> View {
+    let (iw, ih) = (f64::from(face.width.max(1)), f64::from(face.height.max(1)));
+    let aspect = f64::from(panel.0.max(1)) / f64::from(panel.1.max(1));
+    // The view's height at zoom 1: the largest window of the panel's shape in the portrait.
+    let widest = if iw / ih > aspect { ih } else { iw / aspect };
+    let [left, top, width, height] = face.face.map(f64::from);
+    let zoom = (FACE_SHARE * widest / height.max(1.0)).clamp(1.0, MAX_ZOOM);
+    let view_height = widest / zoom;
+    View {
+        zoom,
+        x: (left + width / 2.0) / iw,
+        y: (top + height / 2.0 + view_height * 0.06) / ih,
+        rotate: 0.0,
+    }
 }
 
 fn model_key(model: &crate::models::registry::Installed) -> String {

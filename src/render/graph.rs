@@ -43,6 +43,7 @@ pub enum ClipMedia {
 #[derive(Debug, Clone)]
 pub struct TalkingMedia {
     pub path: PathBuf,
+    pub face: crate::lipsync::portrait::PortraitFace,
     pub landmarks: PathBuf,
     /// Rhubarb TSV on the timeline's clock.
     pub visemes: PathBuf,
@@ -385,8 +386,8 @@ fn still_branch(
     })
 }
 
-/// Talking portraits: each a still shot with its camera at rest (as `reellipsync` expects)
-/// animated by `reellipsync`; two share the frame side by side through a compositor of their own.
+/// Talking portraits: each a still shot with its camera held on the face (`reellipsync` is
+/// told the same camera) animated by `reellipsync`; two share the frame side by side through a compositor of their own.
 fn talking_branch(
     pipeline: &gst::Pipeline,
     faces: &[TalkingMedia],
@@ -395,10 +396,6 @@ fn talking_branch(
     profile: &Profile,
     frame_caps: &gst::Caps,
 ) -> Result<Parts, RenderError> {
-    let at_rest = crate::plan::timeline::Clip {
-        motion: crate::plan::timeline::Motion::default(),
-        ..clip.clone()
-    };
     let panel_width = if faces.len() > 1 {
         (profile.width / faces.len() as u32) & !1
     } else {
@@ -411,8 +408,20 @@ fn talking_branch(
     let mut elements = Vec::new();
     let mut tails = Vec::new();
     for face in faces {
-        let still = still_branch(pipeline, &face.path, &at_rest, start, profile, &panel_caps)?;
+        let view = crate::lipsync::portrait::framing(&face.face, (panel_width, profile.height));
+        let held = crate::plan::timeline::Clip {
+            motion: crate::plan::timeline::Motion {
+                from: view,
+                to: view,
+                curve: crate::plan::timeline::Curve::Linear,
+            },
+            ..clip.clone()
+        };
+        let still = still_branch(pipeline, &face.path, &held, start, profile, &panel_caps)?;
         let lipsync = make("reellipsync")?;
+        lipsync.set_property("zoom", view.zoom);
+        lipsync.set_property("x", view.x);
+        lipsync.set_property("y", view.y);
         lipsync.set_property("landmarks", face.landmarks.to_string_lossy().as_ref());
         lipsync.set_property("visemes", face.visemes.to_string_lossy().as_ref());
         lipsync.set_property("seed", face.seed);

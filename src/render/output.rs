@@ -137,7 +137,7 @@ fn talking_media(
             reason,
         })?;
     }
-    let (_, landmarks) = crate::lipsync::portrait::face_of(&face.path, cache)?;
+    let (found, landmarks) = crate::lipsync::portrait::face_of(&face.path, cache)?;
     let tsv: String = face
         .cues
         .iter()
@@ -149,6 +149,7 @@ fn talking_media(
     }
     Ok(TalkingMedia {
         path: face.path.clone(),
+        face: found,
         landmarks,
         visemes,
         seed: face

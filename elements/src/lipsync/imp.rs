@@ -1,6 +1,7 @@
 use super::pose::{self, Blinks, Cue};
 use super::rig::{self, FaceFile, Rig};
 use super::warp::{self, Moment, PlaneMut, Scratch};
+use crate::kenburns::camera::Camera;
 use crate::shared::lock;
 use gst::glib;
 use gst::prelude::*;
@@ -24,6 +25,8 @@ struct Settings {
     visemes: Option<String>,
     seed: u64,
     idle: f64,
+    /// The camera `reelkenburns` holds on the portrait.
+    camera: Camera,
 }
 
 impl Default for Settings {
@@ -33,6 +36,12 @@ impl Default for Settings {
             visemes: None,
             seed: 0,
             idle: 1.0,
+            camera: Camera {
+                zoom: 1.0,
+                x: 0.5,
+                y: 0.5,
+                rotate: 0.0,
+            },
         }
     }
 }
@@ -114,6 +123,27 @@ impl ObjectImpl for LipSync {
                     .nick("Seed")
                     .blurb("Picks the blinks and the sway")
                     .build(),
+                glib::ParamSpecDouble::builder("zoom")
+                    .nick("Zoom")
+                    .blurb("The zoom of the reelkenburns camera showing the portrait")
+                    .minimum(0.01)
+                    .maximum(100.0)
+                    .default_value(1.0)
+                    .build(),
+                glib::ParamSpecDouble::builder("x")
+                    .nick("X")
+                    .blurb("The camera's centre, a fraction of the portrait's width")
+                    .minimum(0.0)
+                    .maximum(1.0)
+                    .default_value(0.5)
+                    .build(),
+                glib::ParamSpecDouble::builder("y")
+                    .nick("Y")
+                    .blurb("The camera's centre, a fraction of the portrait's height")
+                    .minimum(0.0)
+                    .maximum(1.0)
+                    .default_value(0.5)
+                    .build(),
                 glib::ParamSpecDouble::builder("idle")
                     .nick("Idle")
                     .blurb("How much the head sways (0: not at all, 1: normal)")
@@ -133,6 +163,9 @@ impl ObjectImpl for LipSync {
             "visemes" => settings.visemes = value.get().expect("type checked upstream"),
             "seed" => settings.seed = value.get().expect("type checked upstream"),
             "idle" => settings.idle = value.get().expect("type checked upstream"),
+            "zoom" => settings.camera.zoom = value.get().expect("type checked upstream"),
+            "x" => settings.camera.x = value.get().expect("type checked upstream"),
+            "y" => settings.camera.y = value.get().expect("type checked upstream"),
             _ => unimplemented!(),
         }
     }
@@ -144,6 +177,9 @@ impl ObjectImpl for LipSync {
             "visemes" => settings.visemes.to_value(),
             "seed" => settings.seed.to_value(),
             "idle" => settings.idle.to_value(),
+            "zoom" => settings.camera.zoom.to_value(),
+            "x" => settings.camera.x.to_value(),
+            "y" => settings.camera.y.to_value(),
             _ => unimplemented!(),
         }
     }
@@ -203,9 +239,9 @@ impl VideoFilterImpl for LipSync {
             return Ok(gst::FlowSuccess::Ok);
         };
         let t = pts.nseconds() as f64 / 1e9;
-        let (seed, idle) = {
+        let (seed, idle, camera) = {
             let settings = lock(&self.settings);
-            (settings.seed, settings.idle)
+            (settings.seed, settings.idle, settings.camera)
         };
         let fps = frame.info().fps();
         let frame_time = if fps.numer() > 0 {
@@ -218,12 +254,11 @@ impl VideoFilterImpl for LipSync {
         let size = (frame.width(), frame.height());
         if loaded.rig.as_ref().is_none_or(|(s, _)| *s != size) {
             let face = &loaded.face;
-            let (scale, dx, dy) = rig::cover((face.width, face.height), size);
-            let rig =
-                Rig::new(&face.points, |[x, y]| (x * scale + dx, y * scale + dy)).map_err(|e| {
-                    gst::element_imp_error!(self, gst::StreamError::Format, ["Landmarks: {}", e]);
-                    gst::FlowError::Error
-                })?;
+            let place = rig::placement((face.width, face.height), size, &camera);
+            let rig = Rig::new(&face.points, place).map_err(|e| {
+                gst::element_imp_error!(self, gst::StreamError::Format, ["Landmarks: {}", e]);
+                gst::FlowError::Error
+            })?;
             loaded.rig = Some((size, rig));
         }
         let moment = Moment {

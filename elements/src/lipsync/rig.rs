@@ -3,6 +3,7 @@
 //! (their corners and lids) and the head box. Each part has a local frame turned with the face,
 //! so a tilted portrait opens its mouth along its own jaw.
 
+use crate::kenburns::camera::{view_map, Camera};
 use serde::Deserialize;
 
 /// MediaPipe Face Mesh indices.
@@ -182,13 +183,25 @@ impl Rig {
     }
 }
 
-/// Where the portrait (`width` × `height`) lands in a frame it covers, centred (as
-/// `reelkenburns` shows a still with its camera at rest): the scale and offset.
-pub fn cover(portrait: (u32, u32), frame: (u32, u32)) -> (f32, f32, f32) {
-    let (pw, ph) = (portrait.0.max(1) as f32, portrait.1.max(1) as f32);
-    let (fw, fh) = (frame.0 as f32, frame.1 as f32);
-    let scale = (fw / pw).max(fh / ph);
-    (scale, (fw - pw * scale) / 2.0, (fh - ph * scale) / 2.0)
+/// Where a point of the portrait (`width` × `height`) lands in a frame that `reelkenburns`
+/// fills from it with its camera held at `camera`: the inverse of its sampling map.
+pub fn placement(
+    portrait: (u32, u32),
+    frame: (u32, u32),
+    camera: &Camera,
+) -> impl Fn([f32; 2]) -> (f32, f32) {
+    let image = (f64::from(portrait.0.max(1)), f64::from(portrait.1.max(1)));
+    let target = (f64::from(frame.0.max(1)), f64::from(frame.1.max(1)));
+    let m = view_map(image, target, camera, 0.0);
+    let det = m.a * m.e - m.b * m.d;
+    let det = if det.abs() < 1e-12 { 1e-12 } else { det };
+    move |[x, y]| {
+        let (dx, dy) = (f64::from(x) - m.c, f64::from(y) - m.f);
+        (
+            ((m.e * dx - m.b * dy) / det) as f32,
+            ((m.a * dy - m.d * dx) / det) as f32,
+        )
+    }
 }
 
 #[cfg(test)]
@@ -209,10 +222,31 @@ mod tests {
     }
 
     #[test]
-    fn a_portrait_covers_the_frame_centred() {
-        let (scale, x, y) = cover((1000, 1000), (1920, 1080));
-        assert!((scale - 1.92).abs() < 1e-6);
-        assert!(x.abs() < 1e-6 && (y - (1080.0 - 1920.0) / 2.0).abs() < 1e-3);
+    fn portrait_points_land_where_the_camera_shows_them() {
+        let at_rest = Camera {
+            zoom: 1.0,
+            x: 0.5,
+            y: 0.5,
+            rotate: 0.0,
+        };
+        // A square portrait covering a 16:9 frame: scaled by 1.92, its middle band shown.
+        let place = placement((1000, 1000), (1920, 1080), &at_rest);
+        let centre = place([500.0, 500.0]);
+        assert!((centre.0 - 960.0).abs() < 1e-3 && (centre.1 - 540.0).abs() < 1e-3);
+        let corner = place([0.0, 500.0 - 1080.0 / 1.92 / 2.0]);
+        assert!(corner.0.abs() < 1e-3 && corner.1.abs() < 1e-3);
+        // Zoomed 2x on the top-left quarter's middle: that point is the frame's middle.
+        let close = Camera {
+            zoom: 2.0,
+            x: 0.3,
+            y: 0.4,
+            ..at_rest
+        };
+        let place = placement((1000, 1000), (1000, 1000), &close);
+        let middle = place([300.0, 400.0]);
+        assert!((middle.0 - 500.0).abs() < 1e-3 && (middle.1 - 500.0).abs() < 1e-3);
+        let right = place([400.0, 400.0]);
+        assert!((right.0 - 700.0).abs() < 1e-3);
     }
 
     #[test]
