@@ -163,6 +163,14 @@ pub struct MouthCue {
     pub start: f64,
     /// Rhubarb's letter: A-H, or X at rest.
     pub shape: char,
+    /// How loud the voice is under it against its loud parts (about 0.3 to 1.2): how far the
+    /// mouth opens for the shape, so loud vowels open wider than murmured ones.
+    #[serde(default = "full_voice")]
+    pub loudness: f64,
+}
+
+fn full_voice() -> f64 {
+    1.0
 }
 
 fn default_card_text() -> Color {

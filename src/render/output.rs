@@ -141,7 +141,7 @@ fn talking_media(
     let tsv: String = face
         .cues
         .iter()
-        .map(|c| format!("{:.3}\t{}\n", start + c.start, c.shape))
+        .map(|c| format!("{:.3}\t{}\t{:.2}\n", start + c.start, c.shape, c.loudness))
         .collect();
     let visemes = cache.path("visemes", &[tsv.as_bytes()], "tsv");
     if !visemes.is_file() {

@@ -55,14 +55,28 @@ impl Pose {
     }
 }
 
-/// A mouth shape from `start` (seconds) until the next cue.
+/// A mouth shape from `start` (seconds) until the next cue, opened `amount` times as far as
+/// the shape's own opening (how loud the voice is there).
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Cue {
     pub start: f64,
     pub shape: char,
+    pub amount: f32,
 }
 
-/// Reads Rhubarb Lip Sync's TSV: `time<TAB>shape` a line, times rising. Errors name the line.
+impl Cue {
+    fn pose(&self) -> Pose {
+        let pose = Pose::of(self.shape).unwrap_or(Pose::REST);
+        Pose {
+            open: pose.open * self.amount,
+            ..pose
+        }
+    }
+}
+
+/// Reads Rhubarb Lip Sync's TSV: `time<TAB>shape` a line, times rising, with an optional third
+/// column, how far the mouth opens against the shape's own opening (0 to 2, 1 without it).
+/// Errors name the line.
 pub fn read_tsv(text: &str) -> Result<Vec<Cue>, String> {
     let mut cues: Vec<Cue> = Vec::new();
     for (i, line) in text.lines().enumerate() {
@@ -71,9 +85,18 @@ pub fn read_tsv(text: &str) -> Result<Vec<Cue>, String> {
             continue;
         }
         let fail = |why: &str| format!("line {}: {why}: '{line}'", i + 1);
-        let (time, shape) = line
-            .split_once(char::is_whitespace)
-            .ok_or_else(|| fail("expected a time and a shape"))?;
+        let mut columns = line.split_whitespace();
+        let (Some(time), Some(shape)) = (columns.next(), columns.next()) else {
+            return Err(fail("expected a time and a shape"));
+        };
+        let amount = match columns.next() {
+            None => 1.0,
+            Some(amount) => amount
+                .parse::<f32>()
+                .ok()
+                .filter(|a| (0.0..=2.0).contains(a))
+                .ok_or_else(|| fail("the opening is not a number from 0 to 2"))?,
+        };
         let start: f64 = time
             .trim()
             .parse()
@@ -89,6 +112,7 @@ pub fn read_tsv(text: &str) -> Result<Vec<Cue>, String> {
         cues.push(Cue {
             start,
             shape: letter,
+            amount,
         });
     }
     Ok(cues)
@@ -101,10 +125,10 @@ pub fn mouth_at(cues: &[Cue], t: f64, blend: f64) -> Pose {
     let Some(current) = now.checked_sub(1).map(|i| cues[i]) else {
         return Pose::REST;
     };
-    let pose = Pose::of(current.shape).unwrap_or(Pose::REST);
+    let pose = current.pose();
     let before = now
         .checked_sub(2)
-        .and_then(|i| Pose::of(cues[i].shape))
+        .map(|i| cues[i].pose())
         .unwrap_or(Pose::REST);
     let into = if blend > 0.0 {
         ((t - current.start) / blend).clamp(0.0, 1.0)
@@ -196,6 +220,13 @@ mod tests {
             .starts_with("line 2:"));
         assert!(read_tsv("0.5\tX\n0.2\tA\n").unwrap_err().contains("rise"));
         assert!(read_tsv("soon\tX\n").unwrap_err().contains("number"));
+        // A third column scales the opening.
+        let loud = read_tsv("0.0\tD\t0.5\n").unwrap();
+        assert_eq!(
+            mouth_at(&loud, 0.5, 0.0).open,
+            Pose::of('D').unwrap().open * 0.5
+        );
+        assert!(read_tsv("0.0\tD\tloud\n").unwrap_err().contains("opening"));
     }
 
     #[test]
