@@ -115,6 +115,7 @@ bench: models
 	cargo bench --bench tui
 	bash bench/run.sh
 	bash bench/footage.sh
+	bash bench/talking.sh
 
 # The binary, the systemd units (system and user), the D-Bus policy and activation file,
 # sysusers/tmpfiles entries and a commented config. `systemctl daemon-reload` afterwards.

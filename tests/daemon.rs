@@ -851,3 +851,79 @@ async fn a_raised_priority_runs_first_and_finished_jobs_are_forgotten_after_thei
     );
     assert!(daemon.log().contains("forgot finished jobs"));
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_real_persons_portrait_needs_consent_recorded_over_the_bus() {
+    let daemon = Daemon::start(FAST);
+    let conn = daemon.connect().await;
+    let manager = manager(&conn).await;
+    let dir = daemon.dir.path();
+    let portrait = dir.join("ada.png");
+    std::fs::copy(
+        common::repo().join(".deps/samples/astronaut.png"),
+        &portrait,
+    )
+    .unwrap();
+    let script = dir.join("ada.txt");
+    std::fs::write(
+        &script,
+        "[[portrait: ada.png]]\nScene 1: The studio.\nADA: Good evening, and welcome.\n",
+    )
+    .unwrap();
+    let finished = |s: &str, _: &str, _: f64| s == "done" || s == "failed";
+
+    let job = submit(&conn, &script, HashMap::new()).await;
+    wait_until(&job, Duration::from_secs(60), finished).await;
+    assert_eq!(job.state().await.unwrap(), "failed");
+    let error = job.error().await.unwrap();
+    assert!(
+        error.contains("ADA's portrait") && error.contains("no consent"),
+        "{error}"
+    );
+
+    // Refused records are named errors and store nothing.
+    let portrait_arg = portrait.to_string_lossy().into_owned();
+    let refused = manager
+        .add_consent(&portrait_arg, " ", "a test", "", "Ada")
+        .await
+        .unwrap_err();
+    assert!(refused.to_string().contains("Error.Consent"), "{refused}");
+    let refused = manager.revoke_consent("zzzz").await.unwrap_err();
+    assert!(refused.to_string().contains("Error.NotFound"), "{refused}");
+    assert!(manager.list_consents().await.unwrap().is_empty());
+
+    let id = manager
+        .add_consent(
+            &portrait_arg,
+            "Eileen Collins",
+            "a test",
+            "2999-12-31",
+            "E. Collins",
+        )
+        .await
+        .unwrap();
+    let listed = manager.list_consents().await.unwrap();
+    assert_eq!(listed.len(), 1);
+    assert_eq!(
+        (&listed[0].0, &listed[0].1, listed[0].6),
+        (&id, &"Eileen Collins".to_string(), true)
+    );
+    let job = submit(&conn, &script, HashMap::new()).await;
+    wait_until(&job, Duration::from_secs(120), finished).await;
+    assert_eq!(
+        job.state().await.unwrap(),
+        "done",
+        "{}",
+        job.error().await.unwrap()
+    );
+
+    manager.revoke_consent(&id[..12]).await.unwrap();
+    assert!(!manager.list_consents().await.unwrap()[0].6);
+    let job = submit(&conn, &script, HashMap::new()).await;
+    wait_until(&job, Duration::from_secs(60), finished).await;
+    let error = job.error().await.unwrap();
+    assert!(
+        error.contains("ADA's portrait") && error.contains("revoked"),
+        "{error}"
+    );
+}

@@ -35,7 +35,7 @@ fn gst_inspect_lists_the_elements_and_their_properties() {
     let (ok, text) = gst_tool("gst-inspect-1.0", &["reel"]);
     assert!(ok, "{text}");
     assert!(
-        ["reelkenburns", "reelmusic", "reelcrop"]
+        ["reelkenburns", "reelmusic", "reelcrop", "reellipsync"]
             .iter()
             .all(|element| text.contains(element)),
         "{text}"

@@ -18,26 +18,72 @@ fn face_of(path: &Path, cache: &Path) -> Result<PortraitFace, String> {
         .map_err(|e| e.to_string())
 }
 
+/// The face's parts sit where a face has them: both eyes above the nose, the nose above the
+/// mouth, the mouth's corners either side of its middle, all inside the face box (with a
+/// margin for the chin).
+fn check_anatomy(name: &str, f: &PortraitFace) {
+    assert_eq!(f.points.len(), 468, "{name}");
+    let p = |i: usize| (f.points[i][0], f.points[i][1]);
+    let [left, top, width, height] = f.face;
+    let inside = |(x, y): (f32, f32)| {
+        x > left - width * 0.1
+            && x < left + width * 1.1
+            && y > top - height * 0.1
+            && y < top + height * 1.25
+    };
+    let mouth = ((p(13).0 + p(14).0) / 2.0, (p(13).1 + p(14).1) / 2.0);
+    let (nose, eyes) = (p(1), [p(159), p(386)]);
+    for part in [mouth, nose, eyes[0], eyes[1]] {
+        assert!(
+            inside(part),
+            "{name}: {part:?} outside the face {:?}",
+            f.face
+        );
+    }
+    assert!(
+        eyes[0].1 < nose.1 && eyes[1].1 < nose.1 && nose.1 < mouth.1,
+        "{name}"
+    );
+    assert!(eyes[0].0 < eyes[1].0, "{name}: eyes crossed");
+    assert!(
+        p(61).0 < mouth.0 && mouth.0 < p(291).0,
+        "{name}: mouth corners"
+    );
+    // A mouth is a good part of the face wide (less for a face turned away, as the
+    // cameraman's is).
+    let mouth_width = p(291).0 - p(61).0;
+    assert!(
+        mouth_width > width * 0.15 && mouth_width < width * 0.8,
+        "{name}: {mouth_width}"
+    );
+}
+
 #[test]
-fn faces_in_photographs() {
+fn faces_and_their_landmarks_in_photographs() {
     common::init();
     let cache = tempfile::tempdir().unwrap();
-    for name in [
-        "astronaut.png",
-        "camera.png",
-        "grace_hopper.jpg",
-        "chelsea.png",
-    ] {
-        let face = face_of(&sample(name), cache.path());
-        match face {
-            Ok(f) => println!(
-                "{name}: {:?} mouth {:?} {:?}",
-                f.face, f.points[13], f.points[14]
-            ),
-            Err(e) => println!("{name}: {e}"),
-        }
+    for name in ["astronaut.png", "camera.png", "grace_hopper.jpg"] {
+        let face = face_of(&sample(name), cache.path()).unwrap_or_else(|e| panic!("{e}"));
+        check_anatomy(name, &face);
     }
-    println!("{:?}", face_of(&sample("coffee.png"), cache.path()).err());
+    // Looked at once: the second time comes from the cache, the same.
+    let (first, file) =
+        portrait::face_of(&sample("astronaut.png"), &Cache::at(cache.path())).unwrap();
+    assert!(file.starts_with(cache.path()) && file.is_file());
+    assert_eq!(
+        face_of(&sample("astronaut.png"), cache.path()).unwrap(),
+        first
+    );
+}
+
+#[test]
+fn a_picture_without_a_face_is_an_error_naming_it() {
+    common::init();
+    let cache = tempfile::tempdir().unwrap();
+    for name in ["coffee.png", "chelsea.png"] {
+        let err = face_of(&sample(name), cache.path()).unwrap_err();
+        assert!(err.contains(name) && err.contains("no face found"), "{err}");
+    }
 }
 
 /// A face drawn with cairo: hair, skin, eyes with irises, brows, nose, lips.
@@ -93,13 +139,15 @@ fn a_drawn_face() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("drawn.png");
     draw_face(&path);
-    let face = face_of(&path, dir.path());
-    match face {
-        Ok(f) => println!(
-            "drawn: {:?} mouth {:?} {:?}",
-            f.face, f.points[13], f.points[14]
-        ),
-        Err(e) => println!("drawn: {e}"),
-    }
-    std::fs::copy(&path, "/tmp/drawn.png").unwrap();
+    let face = face_of(&path, dir.path()).unwrap_or_else(|e| panic!("{e}"));
+    check_anatomy("drawn.png", &face);
+    // Its mouth is where it was drawn: centred at (256, 352).
+    let mouth = (
+        (face.points[13][0] + face.points[14][0]) / 2.0,
+        (face.points[13][1] + face.points[14][1]) / 2.0,
+    );
+    assert!(
+        (mouth.0 - 256.0).abs() < 12.0 && (mouth.1 - 352.0).abs() < 12.0,
+        "{mouth:?}"
+    );
 }

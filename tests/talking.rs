@@ -40,11 +40,18 @@ fn scene(dir: &Path) {
     std::fs::copy(sample("camera.png"), dir.join("bob.png")).unwrap();
 }
 
-/// Where a face's mouth lands in the frame: (left, top, right, bottom) pixels.
-fn mouth_box(face: &portrait::PortraitFace, panel: (u32, u32), offset_x: f32) -> [usize; 4] {
-    let view = portrait::framing(face, panel);
+/// Where a face's mouth lands in the frame, `progress` (0..1) through the scene's shot:
+/// (left, top, right, bottom) pixels.
+fn mouth_box(
+    face: &portrait::PortraitFace,
+    panel: (u32, u32),
+    offset_x: f32,
+    progress: f64,
+) -> [usize; 4] {
+    let shot = portrait::shot(face, panel);
+    let view = shot.from;
     let camera = Camera {
-        zoom: view.zoom,
+        zoom: view.zoom + (shot.to.zoom - view.zoom) * progress,
         x: view.x,
         y: view.y,
         rotate: 0.0,
@@ -122,18 +129,18 @@ fn each_face_talks_while_its_character_speaks_and_with_the_sound() {
     let (width, height, frames) = common::luma_frames(video);
     let w = width as usize;
 
-    // Where each mouth is: two panels side by side, each face framed by the same camera the
-    // render used.
+    // Where each mouth is in each frame: two panels side by side, each face shot by the same
+    // camera the render used.
     let cache = Cache::at(d.join("cache"));
     let panel = ((width / 2) & !1, height);
-    let boxes: Vec<[usize; 4]> = ["ada.png", "bob.png"]
+    let faces: Vec<portrait::PortraitFace> = ["ada.png", "bob.png"]
         .iter()
-        .enumerate()
-        .map(|(i, file)| {
-            let (face, _) = portrait::face_of(&d.join(file), &cache).unwrap();
-            mouth_box(&face, panel, (i as u32 * panel.0) as f32)
-        })
+        .map(|file| portrait::face_of(&d.join(file), &cache).unwrap().0)
         .collect();
+    let length = report.timeline.clips[0].duration;
+    let boxes_at = |t: f64| {
+        [0, 1].map(|i| mouth_box(&faces[i], panel, (i as u32 * panel.0) as f32, t / length))
+    };
 
     // Who speaks when: the voice cues in line order (ADA, BOB, ADA).
     let voice = &report.timeline.audio.voice;
@@ -155,7 +162,10 @@ fn each_face_talks_while_its_character_speaks_and_with_the_sound() {
 
     let opened: Vec<[f64; 2]> = frames
         .iter()
-        .map(|(_, luma)| [0, 1].map(|i| opening(luma, w, boxes[i])))
+        .map(|(t, luma)| {
+            let boxes = boxes_at(*t);
+            [0, 1].map(|i| opening(luma, w, boxes[i]))
+        })
         .collect();
     // At rest a mouth shows the portrait's own (a smile's shadow): the baseline.
     let rest: Vec<f64> = [0, 1]

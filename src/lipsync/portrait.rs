@@ -3,7 +3,7 @@
 //! models', so each portrait is looked at once.
 
 use crate::models::Registry;
-use crate::plan::timeline::View;
+use crate::plan::timeline::{Curve, Motion, View};
 use crate::render::cache::{self, Cache};
 use crate::render::error::RenderError;
 use crate::render::pipeline::{self, capsfilter, chain, make};
@@ -73,10 +73,26 @@ pub fn face_of(path: &Path, cache: &Cache) -> Result<(PortraitFace, PathBuf), Re
     Ok((face, entry))
 }
 
-/// How much of the view's height the face box takes in a talking shot.
+/// How much of the view's height the face box takes in a talking shot, at its start.
 const FACE_SHARE: f64 = 0.42;
+/// How much closer the shot is at its end: a push-in slow enough to feel like breathing.
+const PUSH_IN: f64 = 1.06;
 /// The closest a talking shot comes (more would show the portrait's pixels).
 const MAX_ZOOM: f64 = 3.0;
+
+/// The shot of a talking face: [`framing`], pushing in by [`PUSH_IN`] over the clip, so the
+/// picture is never still (a held frame with only a mouth moving reads as a frozen one).
+pub fn shot(face: &PortraitFace, panel: (u32, u32)) -> Motion {
+    let from = framing(face, panel);
+    Motion {
+        from,
+        to: View {
+            zoom: from.zoom * PUSH_IN,
+            ..from
+        },
+        curve: Curve::Linear,
+    }
+}
 
 /// The camera that frames the face for a panel of `panel` pixels: centred on it, a little
 /// above the middle (room for the chin and the captions), the face about two fifths of the

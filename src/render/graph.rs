@@ -386,8 +386,8 @@ fn still_branch(
     })
 }
 
-/// Talking portraits: each a still shot with its camera held on the face (`reellipsync` is
-/// told the same camera) animated by `reellipsync`; two share the frame side by side through a compositor of their own.
+/// Talking portraits: each a still shot pushing in slowly on the face (`reellipsync` is told
+/// the same camera) animated by `reellipsync`; two share the frame side by side through a compositor of their own.
 fn talking_branch(
     pipeline: &gst::Pipeline,
     faces: &[TalkingMedia],
@@ -408,20 +408,19 @@ fn talking_branch(
     let mut elements = Vec::new();
     let mut tails = Vec::new();
     for face in faces {
-        let view = crate::lipsync::portrait::framing(&face.face, (panel_width, profile.height));
-        let held = crate::plan::timeline::Clip {
-            motion: crate::plan::timeline::Motion {
-                from: view,
-                to: view,
-                curve: crate::plan::timeline::Curve::Linear,
-            },
+        let motion = crate::lipsync::portrait::shot(&face.face, (panel_width, profile.height));
+        let shot = crate::plan::timeline::Clip {
+            motion,
             ..clip.clone()
         };
-        let still = still_branch(pipeline, &face.path, &held, start, profile, &panel_caps)?;
+        let still = still_branch(pipeline, &face.path, &shot, start, profile, &panel_caps)?;
         let lipsync = make("reellipsync")?;
-        lipsync.set_property("zoom", view.zoom);
-        lipsync.set_property("x", view.x);
-        lipsync.set_property("y", view.y);
+        lipsync.set_property("zoom-from", motion.from.zoom);
+        lipsync.set_property("zoom-to", motion.to.zoom);
+        lipsync.set_property("x", motion.from.x);
+        lipsync.set_property("y", motion.from.y);
+        lipsync.set_property("duration", clock(clip.duration).nseconds());
+        lipsync.set_property("timestamp-offset", clock(start).nseconds());
         lipsync.set_property("landmarks", face.landmarks.to_string_lossy().as_ref());
         lipsync.set_property("visemes", face.visemes.to_string_lossy().as_ref());
         lipsync.set_property("seed", face.seed);

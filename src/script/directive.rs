@@ -254,4 +254,27 @@ mod tests {
         assert!(matches!(parse("duration: 0"), Err(NoteError::Invalid(_))));
         assert_eq!(parse("just a remark"), Ok(None));
     }
+
+    #[test]
+    fn portraits_name_their_character_or_take_it_from_the_file() {
+        let portrait = |character: &str, path: &str, fictional| {
+            Ok(Some(Directive::Portrait {
+                character: character.into(),
+                path: PathBuf::from(path),
+                fictional,
+            }))
+        };
+        assert_eq!(parse("portrait: ada.png"), portrait("", "ada.png", false));
+        assert_eq!(
+            parse("portrait: ADA LOVELACE = pics/ada.jpg, fictional"),
+            portrait("ADA LOVELACE", "pics/ada.jpg", true)
+        );
+        assert!(
+            matches!(parse("portrait: ada.png, blurry"), Err(NoteError::Invalid(m)) if m.contains("fictional"))
+        );
+        assert!(matches!(
+            parse("portrait: BOB = "),
+            Err(NoteError::Invalid(_))
+        ));
+    }
 }

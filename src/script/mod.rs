@@ -182,3 +182,38 @@ pub fn parse(text: &str, file: &Path) -> Result<Parsed, ScriptError> {
     }
     Ok(parsed)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn portraits_go_to_the_characters_they_name() {
+        let dir = tempfile::tempdir().unwrap();
+        for file in ["ada.png", "b.jpg"] {
+            std::fs::write(dir.path().join(file), b"picture").unwrap();
+        }
+        let script = dir.path().join("two.fountain");
+        let text = "[[portrait: ada.png]]\n[[portrait: Bob = b.jpg, fictional]]\n\n\
+                    INT. ROOM - DAY\n\nADA\nHello.\n\nBOB\nHi.\n";
+        let project = parse(text, &script).unwrap().project;
+        let ada = project.portrait_of("ADA").unwrap();
+        assert_eq!(
+            (ada.path.clone(), ada.fictional),
+            (dir.path().join("ada.png"), false)
+        );
+        assert!(project.portrait_of("BOB").unwrap().fictional);
+
+        // A plain script too; a portrait of nobody who speaks is an error at its line.
+        let plain = dir.path().join("one.txt");
+        let text = "Scene 1: A room.\n[[portrait: b.jpg]]\nADA: Hello.\n";
+        let err = parse(text, &plain).unwrap_err().to_string();
+        assert!(
+            err.contains(":2") && err.contains("'b'") && err.contains("ADA"),
+            "{err}"
+        );
+        let text = "Scene 1: A room.\n[[portrait: ADA = missing.png]]\nADA: Hello.\n";
+        let err = parse(text, &plain).unwrap_err().to_string();
+        assert!(err.contains("missing.png does not exist"), "{err}");
+    }
+}

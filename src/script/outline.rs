@@ -57,9 +57,17 @@ pub fn outline(parsed: &Parsed, format: Format) -> String {
                 .flat_map(|s| &s.lines)
                 .filter(|l| l.character == c.name)
                 .count();
+            let portrait = match project.portrait_of(&c.name) {
+                Some(p) => format!(
+                    ", portrait {}{}",
+                    p.path.file_name().unwrap_or_default().to_string_lossy(),
+                    if p.fictional { " (fictional)" } else { "" }
+                ),
+                None => String::new(),
+            };
             let _ = writeln!(
                 out,
-                "  {:<20} voice {} (pitch {:+}), {lines} line{}",
+                "  {:<20} voice {} (pitch {:+}), {lines} line{}{portrait}",
                 c.name,
                 c.voice.name,
                 c.voice.pitch,

@@ -1,3 +1,4 @@
+use super::pose::Pose;
 use super::pose::{self, Blinks, Cue};
 use super::rig::{self, FaceFile, Rig};
 use super::warp::{self, Moment, PlaneMut, Scratch};
@@ -24,9 +25,12 @@ struct Settings {
     landmarks: Option<String>,
     visemes: Option<String>,
     seed: u64,
-    idle: f64,
-    /// The camera `reelkenburns` holds on the portrait.
+    /// The camera of the `reelkenburns` shot of the portrait: at its start, its zoom at the
+    /// end (a slow push-in), and the shot's length and place on the stream (ns).
     camera: Camera,
+    zoom_to: f64,
+    duration: u64,
+    timestamp_offset: u64,
 }
 
 impl Default for Settings {
@@ -35,13 +39,15 @@ impl Default for Settings {
             landmarks: None,
             visemes: None,
             seed: 0,
-            idle: 1.0,
             camera: Camera {
                 zoom: 1.0,
                 x: 0.5,
                 y: 0.5,
                 rotate: 0.0,
             },
+            zoom_to: 1.0,
+            duration: 0,
+            timestamp_offset: 0,
         }
     }
 }
@@ -51,8 +57,6 @@ struct Loaded {
     face: FaceFile,
     cues: Vec<Cue>,
     blinks: Blinks,
-    /// The rig placed in frames of this size.
-    rig: Option<((u32, u32), Rig)>,
     scratch: [Scratch; 3],
 }
 
@@ -80,16 +84,22 @@ impl LipSync {
                 .map_err(|e| gst::error_msg!(gst::ResourceError::OpenRead, ["{}: {}", path, e]))
         };
         let landmarks = read("landmarks", &settings.landmarks)?;
-        let face: FaceFile = serde_json::from_str(&landmarks).map_err(|e| {
-            gst::error_msg!(
-                gst::StreamError::Format,
-                [
-                    "{}: not a landmarks file: {}",
-                    settings.landmarks.as_deref().unwrap_or(""),
-                    e
-                ]
-            )
-        })?;
+        let face: FaceFile = serde_json::from_str(&landmarks)
+            .map_err(|e| e.to_string())
+            .and_then(|face: FaceFile| {
+                Rig::new(&face.points, |[x, y]| (x, y))?;
+                Ok(face)
+            })
+            .map_err(|e| {
+                gst::error_msg!(
+                    gst::StreamError::Format,
+                    [
+                        "{}: not a landmarks file: {}",
+                        settings.landmarks.as_deref().unwrap_or(""),
+                        e
+                    ]
+                )
+            })?;
         let visemes = read("visemes", &settings.visemes)?;
         let cues = pose::read_tsv(&visemes).map_err(|e| {
             gst::error_msg!(
@@ -101,7 +111,6 @@ impl LipSync {
             face,
             cues,
             blinks: Blinks::new(settings.seed),
-            rig: None,
             scratch: Default::default(),
         })
     }
@@ -121,11 +130,18 @@ impl ObjectImpl for LipSync {
                     .build(),
                 glib::ParamSpecUInt64::builder("seed")
                     .nick("Seed")
-                    .blurb("Picks the blinks and the sway")
+                    .blurb("Picks when the eyes blink")
                     .build(),
-                glib::ParamSpecDouble::builder("zoom")
-                    .nick("Zoom")
-                    .blurb("The zoom of the reelkenburns camera showing the portrait")
+                glib::ParamSpecDouble::builder("zoom-from")
+                    .nick("Zoom from")
+                    .blurb("The zoom of the reelkenburns shot of the portrait at its start")
+                    .minimum(0.01)
+                    .maximum(100.0)
+                    .default_value(1.0)
+                    .build(),
+                glib::ParamSpecDouble::builder("zoom-to")
+                    .nick("Zoom to")
+                    .blurb("Its zoom at the end (linear in between)")
                     .minimum(0.01)
                     .maximum(100.0)
                     .default_value(1.0)
@@ -144,12 +160,13 @@ impl ObjectImpl for LipSync {
                     .maximum(1.0)
                     .default_value(0.5)
                     .build(),
-                glib::ParamSpecDouble::builder("idle")
-                    .nick("Idle")
-                    .blurb("How much the head sways (0: not at all, 1: normal)")
-                    .minimum(0.0)
-                    .maximum(5.0)
-                    .default_value(1.0)
+                glib::ParamSpecUInt64::builder("duration")
+                    .nick("Duration")
+                    .blurb("Length of the reelkenburns shot, ns (0: the camera holds)")
+                    .build(),
+                glib::ParamSpecUInt64::builder("timestamp-offset")
+                    .nick("Timestamp offset")
+                    .blurb("Where the shot starts on the stream, ns")
                     .build(),
             ]
         });
@@ -162,8 +179,12 @@ impl ObjectImpl for LipSync {
             "landmarks" => settings.landmarks = value.get().expect("type checked upstream"),
             "visemes" => settings.visemes = value.get().expect("type checked upstream"),
             "seed" => settings.seed = value.get().expect("type checked upstream"),
-            "idle" => settings.idle = value.get().expect("type checked upstream"),
-            "zoom" => settings.camera.zoom = value.get().expect("type checked upstream"),
+            "zoom-from" => settings.camera.zoom = value.get().expect("type checked upstream"),
+            "zoom-to" => settings.zoom_to = value.get().expect("type checked upstream"),
+            "duration" => settings.duration = value.get().expect("type checked upstream"),
+            "timestamp-offset" => {
+                settings.timestamp_offset = value.get().expect("type checked upstream")
+            }
             "x" => settings.camera.x = value.get().expect("type checked upstream"),
             "y" => settings.camera.y = value.get().expect("type checked upstream"),
             _ => unimplemented!(),
@@ -176,8 +197,10 @@ impl ObjectImpl for LipSync {
             "landmarks" => settings.landmarks.to_value(),
             "visemes" => settings.visemes.to_value(),
             "seed" => settings.seed.to_value(),
-            "idle" => settings.idle.to_value(),
-            "zoom" => settings.camera.zoom.to_value(),
+            "zoom-from" => settings.camera.zoom.to_value(),
+            "zoom-to" => settings.zoom_to.to_value(),
+            "duration" => settings.duration.to_value(),
+            "timestamp-offset" => settings.timestamp_offset.to_value(),
             "x" => settings.camera.x.to_value(),
             "y" => settings.camera.y.to_value(),
             _ => unimplemented!(),
@@ -239,9 +262,14 @@ impl VideoFilterImpl for LipSync {
             return Ok(gst::FlowSuccess::Ok);
         };
         let t = pts.nseconds() as f64 / 1e9;
-        let (seed, idle, camera) = {
+        let (camera, zoom_to, duration, offset) = {
             let settings = lock(&self.settings);
-            (settings.seed, settings.idle, settings.camera)
+            (
+                settings.camera,
+                settings.zoom_to,
+                settings.duration,
+                settings.timestamp_offset,
+            )
         };
         let fps = frame.info().fps();
         let frame_time = if fps.numer() > 0 {
@@ -251,45 +279,67 @@ impl VideoFilterImpl for LipSync {
         };
         let mut guard = lock(&self.loaded);
         let loaded = guard.as_mut().ok_or(gst::FlowError::Flushing)?;
-        let size = (frame.width(), frame.height());
-        if loaded.rig.as_ref().is_none_or(|(s, _)| *s != size) {
-            let face = &loaded.face;
-            let place = rig::placement((face.width, face.height), size, &camera);
-            let rig = Rig::new(&face.points, place).map_err(|e| {
-                gst::element_imp_error!(self, gst::StreamError::Format, ["Landmarks: {}", e]);
-                gst::FlowError::Error
-            })?;
-            loaded.rig = Some((size, rig));
-        }
         let moment = Moment {
             mouth: pose::mouth_at(&loaded.cues, t, frame_time),
             lids: loaded.blinks.closure(t),
-            sway: pose::sway(t, seed, idle),
         };
-        let Some((_, rig)) = &loaded.rig else {
-            return Err(gst::FlowError::Error);
+        if moment.mouth == Pose::REST && moment.lids <= 0.0 {
+            return Ok(gst::FlowSuccess::Ok);
+        }
+        // Where the face is in this frame: where reelkenburns' camera is, part way through its
+        // push-in as this frame is through the shot.
+        let progress = if duration == 0 {
+            0.0
+        } else {
+            (pts.nseconds().saturating_sub(offset) as f64 / duration as f64).min(1.0)
         };
+        let camera = Camera {
+            zoom: camera.zoom + (zoom_to - camera.zoom) * progress,
+            ..camera
+        };
+        let face = &loaded.face;
+        let place = rig::placement(
+            (face.width, face.height),
+            (frame.width(), frame.height()),
+            &camera,
+        );
+        let rig = Rig::new(&face.points, place).map_err(|e| {
+            gst::element_imp_error!(self, gst::StreamError::Format, ["Landmarks: {}", e]);
+            gst::FlowError::Error
+        })?;
         let format = frame.format_info();
-        for (i, scratch) in loaded.scratch.iter_mut().enumerate() {
-            let plane = i as u32;
-            let (width, height) = (
-                frame.comp_width(plane) as usize,
-                frame.comp_height(plane) as usize,
-            );
-            let stride = frame.plane_stride()[i] as usize;
-            let sub = 1usize << format.w_sub()[i];
-            let data = frame
-                .plane_data_mut(plane)
-                .map_err(|_| gst::FlowError::Error)?;
-            let target = PlaneMut {
+        let (sizes, strides): (Vec<(usize, usize, usize)>, Vec<usize>) = (0..3u32)
+            .map(|plane| {
+                let i = plane as usize;
+                (
+                    (
+                        frame.comp_width(plane) as usize,
+                        frame.comp_height(plane) as usize,
+                        1usize << format.w_sub()[i],
+                    ),
+                    frame.plane_stride()[i] as usize,
+                )
+            })
+            .unzip();
+        let [y_scratch, u_scratch, v_scratch] = &mut loaded.scratch;
+        let [y, u, v, _] = frame.planes_data_mut();
+        let plane = |data, i: usize| {
+            let (width, height, sub) = sizes[i];
+            PlaneMut {
                 data,
-                stride,
+                stride: strides[i],
                 width,
                 height,
                 sub,
-            };
-            warp::draw(target, i, rig, &moment, scratch);
-        }
+            }
+        };
+        // Luma alone; the two chroma planes share their map.
+        warp::draw(&mut [(plane(y, 0), 0, y_scratch)], &rig, &moment);
+        warp::draw(
+            &mut [(plane(u, 1), 1, u_scratch), (plane(v, 2), 2, v_scratch)],
+            &rig,
+            &moment,
+        );
         Ok(gst::FlowSuccess::Ok)
     }
 }

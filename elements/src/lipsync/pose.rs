@@ -1,6 +1,6 @@
 //! What the face does at a moment: the mouth's pose from the shape track (blended over about a
-//! frame when the shape changes), the lids' closure from a blink schedule, and the head's idle
-//! sway. All of it depends only on the time and a seed, so any frame can be drawn alone.
+//! frame when the shape changes) and the lids' closure from a blink schedule. Both depend only
+//! on the time and a seed, so any frame can be drawn alone.
 
 /// How a mouth shape looks: `open` the gap between the lips over the mouth's width, `width` the
 /// mouth's width over its width at rest, and how much of the teeth and tongue show (0..1).
@@ -191,21 +191,6 @@ impl Blinks {
     }
 }
 
-/// The head's idle sway at `t`, as fractions of the head box: a shift (x, y) and a tilt in
-/// radians, from slow sines of unrelated periods so it never visibly repeats.
-pub fn sway(t: f64, seed: u64, amount: f64) -> (f32, f32, f32) {
-    let phase = (seed % 1000) as f64 / 1000.0 * std::f64::consts::TAU;
-    let wave = |period: f64, shift: f64| (std::f64::consts::TAU * t / period + phase + shift).sin();
-    let x = 0.004 * (wave(5.3, 0.0) + 0.5 * wave(2.9, 1.0));
-    let y = 0.003 * (wave(3.7, 2.0) + 0.4 * wave(7.1, 0.5));
-    let tilt = 0.006 * wave(6.1, 1.7);
-    (
-        (x * amount) as f32,
-        (y * amount) as f32,
-        (tilt * amount) as f32,
-    )
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -264,17 +249,5 @@ mod tests {
         // The same seed, the same blinks, asked in any order.
         let mut again = Blinks::new(7);
         assert_eq!(again.closure(starts[3]), Blinks::new(7).closure(starts[3]));
-    }
-
-    #[test]
-    fn the_sway_is_small_and_moves() {
-        let a = sway(0.0, 1, 1.0);
-        let b = sway(1.0, 1, 1.0);
-        assert_ne!(a, b);
-        for t in 0..600 {
-            let (x, y, tilt) = sway(t as f64 * 0.1, 1, 1.0);
-            assert!(x.abs() <= 0.0061 && y.abs() <= 0.0043 && tilt.abs() <= 0.0061);
-        }
-        assert_eq!(sway(3.0, 1, 0.0), (0.0, 0.0, 0.0));
     }
 }

@@ -1,6 +1,6 @@
 //! The parts of a face that move, measured from Face Mesh's 468 landmarks: the mouth (its
-//! corners, the line where the lips meet, how far the lips may travel up and down), the eyes
-//! (their corners and lids) and the head box. Each part has a local frame turned with the face,
+//! corners, the line where the lips meet, how far the lips may travel up and down) and the
+//! eyes (their corners and lids). Each part has a local frame turned with the face,
 //! so a tilted portrait opens its mouth along its own jaw.
 
 use crate::kenburns::camera::{view_map, Camera};
@@ -25,8 +25,6 @@ mod index {
     pub const CHIN: usize = 152;
     /// Each eye: outer and inner corner, upper and lower lid (picture's left eye first).
     pub const EYES: [[usize; 4]; 2] = [[33, 133, 159, 145], [362, 263, 386, 374]];
-    /// The face's outline: forehead top, chin, and the two cheek edges.
-    pub const OUTLINE: [usize; 4] = [10, 152, 234, 454];
 }
 
 /// What `reellipsync` reads from its `landmarks` file: the portrait's size and its landmarks
@@ -118,8 +116,6 @@ pub struct Eye {
 pub struct Rig {
     pub mouth: Mouth,
     pub eyes: [Eye; 2],
-    /// The head's box in frame pixels: left, top, right, bottom.
-    pub head: [f32; 4],
 }
 
 impl Rig {
@@ -152,7 +148,7 @@ impl Rig {
             half_width,
             line,
             reach_up: (-frame.local(p(index::UNDER_NOSE)).1).max(half_width * 0.3),
-            reach_down: frame.local(p(index::CHIN)).1.max(half_width * 0.6) * 1.2,
+            reach_down: frame.local(p(index::CHIN)).1.max(half_width * 0.6) * 1.05,
             lip: dist(p(index::UPPER_LIP_TOP), p(13)).max(1.0),
         };
 
@@ -168,18 +164,7 @@ impl Rig {
             }
         });
 
-        let outline = index::OUTLINE.map(p);
-        let (mut x0, mut y0, mut x1, mut y1) = (f32::MAX, f32::MAX, f32::MIN, f32::MIN);
-        for (x, y) in outline {
-            x0 = x0.min(x);
-            y0 = y0.min(y);
-            x1 = x1.max(x);
-            y1 = y1.max(y);
-        }
-        // Room around the face for the head's sway and the jaw's drop.
-        let (mx, my) = ((x1 - x0) * 0.15, (y1 - y0) * 0.15);
-        let head = [x0 - mx, y0 - my, x1 + mx, y1 + my + mouth.reach_down * 0.3];
-        Ok(Rig { mouth, eyes, head })
+        Ok(Rig { mouth, eyes })
     }
 }
 

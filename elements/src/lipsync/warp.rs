@@ -1,11 +1,11 @@
 //! Draws one frame of a talking face into an I420 picture of the portrait, in place.
 //!
-//! Every pixel of the head's box is mapped back to the point of the portrait it shows: first
-//! the head's sway (full in the middle of the box, none at its edge), then the mouth (lips
-//! apart along the line where they meet: the upper lip lifts a third of the gap and the jaw
-//! drops the rest, fading out to under the nose and below the chin; the width pulled in or out
-//! for rounded and wide shapes) or an eye (the upper lid drawn down over it). Each displacement
-//! is zero at its region's edge, so nothing shows a seam. Between the lips the mouth's inside is
+//! Every pixel of the mouth's region (while it is not at rest) and of the eyes' (while they
+//! blink) is mapped back to the point of the picture it shows: the mouth's lips apart along
+//! the line where they meet (the upper lip lifts a third of the gap and the jaw drops the rest,
+//! fading out to under the nose and below the chin; the width pulled in or out for rounded and
+//! wide shapes), an eye's upper lid drawn down over it. Each displacement is zero at its
+//! region's edge, so nothing shows a seam, and the rest of the frame is not touched. Between the lips the mouth's inside is
 //! painted: dark, with the upper teeth and the tongue as the shape shows them, its edges
 //! anti-aliased. The portrait is sampled bilinearly at the mapped point, so motion is sub-pixel.
 
@@ -18,7 +18,7 @@ const TEETH: [f32; 3] = [208.0, 127.0, 129.0];
 const TONGUE: [f32; 3] = [92.0, 116.0, 170.0];
 const LASH: [f32; 3] = [45.0, 128.0, 130.0];
 /// How far past its corners the mouth's region reaches, in half-widths.
-const MOUTH_REACH: f32 = 1.8;
+const MOUTH_REACH: f32 = 1.5;
 /// How far the gap between the lips runs towards the corners, in half-widths.
 const GAP_SPAN: f32 = 0.92;
 /// The share of the gap the upper lip takes (the jaw takes the rest).
@@ -30,8 +30,6 @@ pub struct Moment {
     pub mouth: Pose,
     /// 0 open, 1 shut.
     pub lids: f32,
-    /// Shift (fractions of the head box) and tilt (radians).
-    pub sway: (f32, f32, f32),
 }
 
 /// One plane of the frame, mutable.
@@ -61,104 +59,136 @@ fn smooth(x: f32) -> f32 {
     x * x * (3.0 - 2.0 * x)
 }
 
-/// Redraws the head's box of `plane` (plane `index`: 0 Y, 1 U, 2 V) for `moment`.
-pub fn draw(plane: PlaneMut, index: usize, rig: &Rig, moment: &Moment, scratch: &mut Scratch) {
-    let sub = plane.sub as f32;
-    let [hx0, hy0, hx1, hy1] = rig.head;
-    let x0 = ((hx0 / sub).floor().max(0.0) as usize).min(plane.width);
-    let y0 = ((hy0 / sub).floor().max(0.0) as usize).min(plane.height);
-    let x1 = ((hx1 / sub).ceil().max(0.0) as usize).min(plane.width);
-    let y1 = ((hy1 / sub).ceil().max(0.0) as usize).min(plane.height);
+/// Redraws the moving parts of `planes` for `moment`: planes of one size and subsampling, given
+/// with their index (0 Y, 1 U, 2 V) and a scratch each, so U and V share one map.
+pub fn draw(planes: &mut [(PlaneMut, usize, &mut Scratch)], rig: &Rig, moment: &Moment) {
+    let mut parts = Vec::new();
+    if moment.mouth != Pose::REST {
+        parts.push(mouth_rect(&rig.mouth));
+    }
+    if moment.lids > 0.0 {
+        parts.extend(rig.eyes.iter().map(eye_rect));
+    }
+    let (Some(first), Some((model, _, _))) = (parts.first().copied(), planes.first()) else {
+        return;
+    };
+    // One copy of the picture under all the parts, read while they are written.
+    let union = parts.iter().fold(first, |u, r| {
+        [
+            u[0].min(r[0]),
+            u[1].min(r[1]),
+            u[2].max(r[2]),
+            u[3].max(r[3]),
+        ]
+    });
+    let (width, height, sub) = (model.width, model.height, model.sub as f32);
+    let clip = |v: f32, len: usize, up: bool| {
+        let v = if up {
+            (v / sub).ceil() + 1.0
+        } else {
+            (v / sub).floor() - 1.0
+        };
+        (v.max(0.0) as usize).min(len)
+    };
+    let (x0, x1) = (clip(union[0], width, false), clip(union[2], width, true));
+    let (y0, y1) = (clip(union[1], height, false), clip(union[3], height, true));
     let (w, h) = (x1.saturating_sub(x0), y1.saturating_sub(y0));
     if w < 2 || h < 2 {
         return;
     }
-    scratch.data.clear();
-    for row in y0..y1 {
-        let start = row * plane.stride + x0;
-        scratch
-            .data
-            .extend_from_slice(&plane.data[start..start + w]);
+    for (plane, _, scratch) in planes.iter_mut() {
+        scratch.data.clear();
+        for row in y0..y1 {
+            let start = row * plane.stride + x0;
+            scratch
+                .data
+                .extend_from_slice(&plane.data[start..start + w]);
+        }
     }
-    let source = &scratch.data;
-    let sample = |x: f32, y: f32| -> f32 {
-        // Plane pixel centres sit at half-integers of the frame's continuous coordinates.
-        let x = (x / sub - 0.5 - x0 as f32).clamp(0.0, (w - 1) as f32);
-        let y = (y / sub - 0.5 - y0 as f32).clamp(0.0, (h - 1) as f32);
-        let (ix, iy) = ((x as usize).min(w - 2), (y as usize).min(h - 2));
-        let (fx, fy) = (x - ix as f32, y - iy as f32);
-        let at = |xx: usize, yy: usize| f32::from(source[yy * w + xx]);
-        let top = at(ix, iy) * (1.0 - fx) + at(ix + 1, iy) * fx;
-        let bottom = at(ix, iy + 1) * (1.0 - fx) + at(ix + 1, iy + 1) * fx;
-        top * (1.0 - fy) + bottom * fy
-    };
-    let head = Head::new(rig.head, moment.sway);
     for row in y0..y1 {
-        let line = &mut plane.data[row * plane.stride..];
         let y = (row as f32 + 0.5) * sub;
-        for (col, out) in line.iter_mut().enumerate().take(x1).skip(x0) {
+        let row_parts: Vec<&[f32; 4]> = parts.iter().filter(|r| r[1] <= y && y <= r[3]).collect();
+        if row_parts.is_empty() {
+            continue;
+        }
+        for col in x0..x1 {
             let x = (col as f32 + 0.5) * sub;
-            let look = look(rig, moment, &head, (x, y));
-            let mut value = sample(look.at.0, look.at.1);
-            if let Some((colour, alpha)) = look.paint {
-                value += (colour[index] - value) * alpha;
+            if !row_parts.iter().any(|r| r[0] <= x && x <= r[2]) {
+                continue;
             }
-            *out = value.round().clamp(0.0, 255.0) as u8;
+            let Some(look) = look(rig, moment, (x, y)) else {
+                continue;
+            };
+            // The bilinear taps, the same for every plane of the group. Plane pixel centres
+            // sit at half-integers of the frame's continuous coordinates.
+            let sx = (look.at.0 / sub - 0.5 - x0 as f32).clamp(0.0, (w - 1) as f32);
+            let sy = (look.at.1 / sub - 0.5 - y0 as f32).clamp(0.0, (h - 1) as f32);
+            let (ix, iy) = ((sx as usize).min(w - 2), (sy as usize).min(h - 2));
+            let (fx, fy) = (sx - ix as f32, sy - iy as f32);
+            let i = iy * w + ix;
+            for (plane, index, scratch) in planes.iter_mut() {
+                let source = &scratch.data;
+                let (a, b) = (f32::from(source[i]), f32::from(source[i + 1]));
+                let (c, d) = (f32::from(source[i + w]), f32::from(source[i + w + 1]));
+                let top = a + (b - a) * fx;
+                let mut value = top + (c + (d - c) * fx - top) * fy;
+                if let Some((colour, alpha)) = look.paint {
+                    value += (colour[*index] - value) * alpha;
+                }
+                // Truncating after adding a half rounds; `round` is a call, this is one
+                // instruction.
+                plane.data[row * plane.stride + col] = (value.clamp(0.0, 255.0) + 0.5) as u8;
+            }
         }
     }
 }
 
-/// The head's sway as a displacement field over its box.
-struct Head {
-    box_: [f32; 4],
-    margin: (f32, f32),
-    centre: (f32, f32),
-    shift: (f32, f32),
-    sin: f32,
-    cos: f32,
+/// The frame rectangle (left, top, right, bottom) around the points of a part's frame.
+fn bounds(frame: &super::rig::Frame, corners: [(f32, f32); 4]) -> [f32; 4] {
+    let mut r = [f32::MAX, f32::MAX, f32::MIN, f32::MIN];
+    for (u, v) in corners {
+        let (x, y) = frame.picture(u, v);
+        r = [r[0].min(x), r[1].min(y), r[2].max(x), r[3].max(y)];
+    }
+    r
 }
 
-impl Head {
-    fn new(box_: [f32; 4], (sx, sy, tilt): (f32, f32, f32)) -> Head {
-        let (bw, bh) = (box_[2] - box_[0], box_[3] - box_[1]);
-        Head {
-            box_,
-            margin: (bw * 0.3, bh * 0.3),
-            centre: ((box_[0] + box_[2]) / 2.0, (box_[1] + box_[3]) / 2.0),
-            shift: (sx * bw, sy * bh),
-            sin: tilt.sin(),
-            cos: tilt.cos(),
-        }
-    }
-
-    /// The unswayed point a frame point shows.
-    fn back(&self, (x, y): (f32, f32)) -> (f32, f32) {
-        let [x0, y0, x1, y1] = self.box_;
-        let weight = smooth((x - x0).min(x1 - x) / self.margin.0)
-            * smooth((y - y0).min(y1 - y) / self.margin.1);
-        if weight <= 0.0 {
-            return (x, y);
-        }
-        let (dx, dy) = (x - self.centre.0, y - self.centre.1);
-        let turned = (
-            self.centre.0 + dx * self.cos - dy * self.sin + self.shift.0,
-            self.centre.1 + dx * self.sin + dy * self.cos + self.shift.1,
-        );
-        (x - (turned.0 - x) * weight, y - (turned.1 - y) * weight)
-    }
+/// Where the mouth's part of the map can be other than nothing.
+fn mouth_rect(mouth: &Mouth) -> [f32; 4] {
+    let reach = mouth.half_width * MOUTH_REACH;
+    let lines = mouth.line.iter().map(|p| p.1);
+    let (high, low) = lines.fold((f32::MAX, f32::MIN), |(a, b), v| (a.min(v), b.max(v)));
+    let (top, bottom) = (high - mouth.reach_up, low + mouth.reach_down);
+    bounds(
+        &mouth.frame,
+        [
+            (-reach, top),
+            (reach, top),
+            (-reach, bottom),
+            (reach, bottom),
+        ],
+    )
 }
 
-fn look(rig: &Rig, moment: &Moment, head: &Head, point: (f32, f32)) -> Look {
-    let at = head.back(point);
-    if let Some(look) = mouth(&rig.mouth, &moment.mouth, at) {
-        return look;
-    }
-    for eye in &rig.eyes {
-        if let Some(look) = lids(eye, moment.lids, at) {
-            return look;
+/// Where an eye's part of the map can be other than nothing.
+fn eye_rect(eye: &Eye) -> [f32; 4] {
+    let hw = eye.half_width;
+    let top = eye.upper - (eye.lower - eye.upper) * 2.2;
+    let bottom = eye.lower + 1.0;
+    bounds(
+        &eye.frame,
+        [(-hw, top), (hw, top), (-hw, bottom), (hw, bottom)],
+    )
+}
+
+/// What a frame pixel shows, `None` where no part moves it.
+fn look(rig: &Rig, moment: &Moment, at: (f32, f32)) -> Option<Look> {
+    if moment.mouth != Pose::REST {
+        if let Some(look) = mouth(&rig.mouth, &moment.mouth, at) {
+            return Some(look);
         }
     }
-    Look { at, paint: None }
+    rig.eyes.iter().find_map(|eye| lids(eye, moment.lids, at))
 }
 
 /// The mouth's part of the map, `None` outside its region.
@@ -185,7 +215,10 @@ fn mouth(mouth: &Mouth, pose: &Pose, at: (f32, f32)) -> Option<Look> {
     let line = mouth.line_at(us);
     let a = us / (hw * GAP_SPAN);
     let gap = if a.abs() < 1.0 {
-        pose.open * 2.0 * hw * (1.0 - a * a).powf(0.7)
+        // (1 - a²)^¾: an oval gap; two square roots cost less than a power.
+        let s = 1.0 - a * a;
+        let root = s.sqrt();
+        pose.open * 2.0 * hw * root * root.sqrt()
     } else {
         0.0
     };
