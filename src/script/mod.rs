@@ -194,7 +194,8 @@ mod tests {
             std::fs::write(dir.path().join(file), b"picture").unwrap();
         }
         let script = dir.path().join("two.fountain");
-        let text = "[[portrait: ada.png]]\n[[portrait: Bob = b.jpg, fictional]]\n\n\
+        // One on the title page, one as a directive.
+        let text = "Title: Two\nPortrait: Bob = b.jpg, fictional\n\n[[portrait: ada.png]]\n\n\
                     INT. ROOM - DAY\n\nADA\nHello.\n\nBOB\nHi.\n";
         let project = parse(text, &script).unwrap().project;
         let ada = project.portrait_of("ADA").unwrap();

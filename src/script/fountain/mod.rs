@@ -26,6 +26,7 @@ mod lines;
 mod spans;
 mod title_page;
 
+use super::directive::{self, NoteError};
 use super::Parsed;
 use std::path::Path;
 
@@ -39,9 +40,20 @@ pub fn parse(text: &str, base: &Path) -> Result<Parsed, (usize, String)> {
         .filter(|line| !line.vanished())
         .map(|line| (line.number, line.text.as_str()))
         .collect();
-    let (title, used) = title_page::read(&kept);
+    let (title, used, portraits) = title_page::read(&kept);
     let body = lines::classify(kept.get(used..).unwrap_or_default());
-    let built = build::Builder::new(base, title).run(&body, &notes)?;
+    let mut built = build::Builder::new(base, title).run(&body, &notes)?;
+    for (line, value) in portraits {
+        let directive = match directive::parse(&format!("portrait: {value}")) {
+            Ok(Some(directive)) => directive,
+            Ok(None) => continue,
+            Err(NoteError::Invalid(message) | NoteError::Unknown(message)) => {
+                return Err((line, message))
+            }
+        };
+        directive::add_portrait(directive, base, line, &mut built.project)
+            .map_err(|message| (line, message))?;
+    }
     if built.project.scenes.is_empty() {
         return Err((
             1,

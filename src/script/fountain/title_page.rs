@@ -20,9 +20,10 @@ const KNOWN: [&str; 12] = [
     "episode",
 ];
 
-/// The title page read from the start of `lines` (number, text): its `Title:` as plain text
-/// and how many lines it took (0 when there is none).
-pub fn read(lines: &[(usize, &str)]) -> (String, usize) {
+/// The title page read from the start of `lines` (number, text): its `Title:` as plain text,
+/// how many lines it took (0 when there is none), and the value of each `Portrait:` key with
+/// its line (`ADA = ada.png`, as the `[[portrait: ...]]` directive takes it).
+pub fn read(lines: &[(usize, &str)]) -> (String, usize, Vec<(usize, String)>) {
     let start = lines
         .iter()
         .position(|(_, text)| !text.trim().is_empty())
@@ -32,7 +33,7 @@ pub fn read(lines: &[(usize, &str)]) -> (String, usize) {
         .and_then(|(_, text)| key_value(text))
         .is_none()
     {
-        return (String::new(), 0);
+        return (String::new(), 0, Vec::new());
     }
     let end = lines
         .iter()
@@ -45,15 +46,19 @@ pub fn read(lines: &[(usize, &str)]) -> (String, usize) {
         key_value(text).is_some_and(|(key, _)| KNOWN.iter().any(|k| key.eq_ignore_ascii_case(k)))
     });
     if !known {
-        return (String::new(), 0);
+        return (String::new(), 0, Vec::new());
     }
 
     let mut title: Option<Vec<String>> = None;
+    let mut portraits = Vec::new();
     let mut in_title = false;
-    for (_, text) in block {
+    for (number, text) in block {
         let indented = text.starts_with(['\t', ' ']);
         match key_value(text).filter(|_| !indented) {
             Some((key, value)) => {
+                if key.eq_ignore_ascii_case("portrait") {
+                    portraits.push((*number, value.to_string()));
+                }
                 in_title = key.eq_ignore_ascii_case("title");
                 if in_title {
                     title = Some(vec![value.to_string()]);
@@ -68,7 +73,7 @@ pub fn read(lines: &[(usize, &str)]) -> (String, usize) {
         }
     }
     let title = title.map(|parts| inline::plain(&parts.join(" ")));
-    (title.unwrap_or_default(), end)
+    (title.unwrap_or_default(), end, portraits)
 }
 
 /// `Key: value` with a key of letters, digits, spaces, `-` or `_` that starts with a letter.
@@ -85,7 +90,25 @@ fn key_value(line: &str) -> Option<(&str, &str)> {
 
 #[cfg(test)]
 mod tests {
-    use super::*;
+    /// The title and the lines taken.
+    fn read(lines: &[(usize, &str)]) -> (String, usize) {
+        let (title, used, _) = super::read(lines);
+        (title, used)
+    }
+
+    #[test]
+    fn portraits_are_read_with_their_lines() {
+        let text = "Title: Two\nPortrait: ADA = ada.png\nPortrait: bob.png, fictional\n\nX";
+        let (_, used, portraits) = super::read(&numbered(text));
+        assert_eq!(used, 3);
+        assert_eq!(
+            portraits,
+            vec![
+                (2, "ADA = ada.png".to_string()),
+                (3, "bob.png, fictional".to_string())
+            ]
+        );
+    }
 
     fn numbered(text: &str) -> Vec<(usize, &str)> {
         text.split('\n')
