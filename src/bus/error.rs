@@ -25,7 +25,8 @@ pub enum Error {
     WrongState(String),
     /// A model that is unknown, not installed, or failed to install or verify.
     Model(String),
-    /// A consent record that is incomplete, or names no record.
+    /// A consent record that is incomplete; a script showing a real person's portrait without
+    /// consent in force (the message names the character).
     Consent(String),
     /// The daemon failed at its own work (store, disk).
     Internal(String),
@@ -59,6 +60,7 @@ impl From<EngineError> for Error {
             EngineError::Invalid(Invalid::Script(_)) => Error::InvalidScript(message),
             EngineError::Invalid(Invalid::Options(_)) => Error::InvalidOptions(message),
             EngineError::Invalid(Invalid::Footage(_)) => Error::InvalidFootage(message),
+            EngineError::Invalid(Invalid::Consent(_)) => Error::Consent(message),
             EngineError::UnknownJob(_) | EngineError::UnknownProject(_) => Error::NotFound(message),
             EngineError::WrongState { .. } => Error::WrongState(message),
             EngineError::Store(_) | EngineError::Io(_) => Error::Internal(message),

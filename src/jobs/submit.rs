@@ -2,6 +2,7 @@
 //! parses; the profiles exist; the paths are absolute. A rejected submission changes nothing.
 
 use super::model::JobOptions;
+use crate::render::error::RenderError;
 use crate::render::profile::{self, Profile};
 use crate::render::stages::{self, Parsed};
 use crate::script::{self, outline};
@@ -22,6 +23,9 @@ pub enum Invalid {
     /// Footage (or its music) that cannot be edited.
     #[error("{0}")]
     Footage(String),
+    /// A real person's portrait without consent in force.
+    #[error("{0}")]
+    Consent(String),
 }
 
 /// What the caller gives: a file the daemon can read, or the text itself.
@@ -100,7 +104,10 @@ fn io_reason(err: &std::io::Error) -> String {
 
 /// Parses `input` as the parse stage will, so a bad script is refused at the door.
 pub fn check_script(input: &Path, options: &JobOptions) -> Result<Parsed, Invalid> {
-    stages::read(input, options.render_options()).map_err(|e| Invalid::Script(e.to_string()))
+    stages::read(input, options.render_options()).map_err(|e| match e {
+        RenderError::Consent { .. } => Invalid::Consent(e.to_string()),
+        _ => Invalid::Script(e.to_string()),
+    })
 }
 
 /// The profiles a job renders: its own, else the daemon's defaults.

@@ -47,7 +47,7 @@ pub struct TalkingMedia {
     pub landmarks: PathBuf,
     /// Rhubarb TSV on the timeline's clock.
     pub visemes: PathBuf,
-    /// Picks the face's blinks and sway.
+    /// Picks when the face blinks.
     pub seed: u64,
 }
 

@@ -216,7 +216,7 @@ impl ElementImpl for LipSync {
             gst::subclass::ElementMetadata::new(
                 "reel lip sync",
                 "Filter/Effect/Video",
-                "Animates the face of a portrait: mouth shapes from a viseme track, blinks, sway",
+                "Animates the face of a portrait: mouth shapes from a viseme track, and blinks",
                 "reel",
             )
         });
