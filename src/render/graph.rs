@@ -386,8 +386,9 @@ fn still_branch(
     })
 }
 
-/// Talking portraits: each a still shot pushing in slowly on the face (`reellipsync` is told
-/// the same camera) animated by `reellipsync`; two share the frame side by side through a compositor of their own.
+/// Talking portraits: each a still shot pushing in slowly on the face, animated by
+/// `reellipsync` (told the same camera); two share the frame side by side through a
+/// compositor of their own.
 fn talking_branch(
     pipeline: &gst::Pipeline,
     faces: &[TalkingMedia],

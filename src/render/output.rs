@@ -131,11 +131,7 @@ fn talking_media(
     // Checked for every file written, so a revocation stops the next render even of a job
     // that was planned before it.
     if !face.fictional {
-        crate::consent::check(&face.path).map_err(|reason| RenderError::Consent {
-            character: face.character.clone(),
-            path: face.path.clone(),
-            reason,
-        })?;
+        super::stages::require_consent(&face.character, &face.path)?;
     }
     let (found, landmarks) = crate::lipsync::portrait::face_of(&face.path, cache)?;
     let tsv: String = face

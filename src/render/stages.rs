@@ -104,13 +104,18 @@ pub fn read(input: &Path, options: Options) -> Result<Parsed, RenderError> {
 /// checks again as it draws them).
 fn check_consent(project: &Project) -> Result<(), RenderError> {
     for portrait in project.portraits.iter().filter(|p| !p.fictional) {
-        crate::consent::check(&portrait.path).map_err(|reason| RenderError::Consent {
-            character: portrait.character.clone(),
-            path: portrait.path.clone(),
-            reason,
-        })?;
+        require_consent(&portrait.character, &portrait.path)?;
     }
     Ok(())
+}
+
+/// Consent in force to show `character`'s portrait at `path`, or the error naming them.
+pub(super) fn require_consent(character: &str, path: &Path) -> Result<(), RenderError> {
+    crate::consent::check(path).map_err(|reason| RenderError::Consent {
+        character: character.to_string(),
+        path: path.to_path_buf(),
+        reason,
+    })
 }
 
 fn read_text(input: &Path) -> Result<String, RenderError> {
