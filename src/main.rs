@@ -931,15 +931,7 @@ fn consent_command(command: ConsentCommand, bus: Bus) -> anyhow::Result<()> {
             let records: Vec<cli::ConsentRow> = store
                 .list()?
                 .into_iter()
-                .map(|r| cli::ConsentRow {
-                    in_force: r.in_force(&today),
-                    id: r.id,
-                    person: r.person,
-                    portrait: r.portrait,
-                    purpose: r.purpose,
-                    until: r.until.unwrap_or_default(),
-                    signed_by: r.signed_by,
-                })
+                .map(|r| cli::ConsentRow::of(r, &today))
                 .collect();
             cli::print_consents(&records);
         }

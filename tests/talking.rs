@@ -84,15 +84,6 @@ fn opening(luma: &[u8], width: usize, [x0, y0, x1, y1]: [usize; 4]) -> f64 {
     dark as f64 / ((x1 - x0) * (y1 - y0)) as f64
 }
 
-fn pearson(a: &[f64], b: &[f64]) -> f64 {
-    let n = a.len() as f64;
-    let (ma, mb) = (a.iter().sum::<f64>() / n, b.iter().sum::<f64>() / n);
-    let cov: f64 = a.iter().zip(b).map(|(x, y)| (x - ma) * (y - mb)).sum();
-    let va: f64 = a.iter().map(|x| (x - ma).powi(2)).sum();
-    let vb: f64 = b.iter().map(|y| (y - mb).powi(2)).sum();
-    cov / (va * vb).sqrt()
-}
-
 /// (start, end) of P, B and M in a line's voice, from its `.phones.json`.
 fn closed_lip_phones(wav: &Path) -> Vec<(f64, f64)> {
     let text = std::fs::read_to_string(wav.with_extension("phones.json")).unwrap();
@@ -215,7 +206,7 @@ fn each_face_talks_while_its_character_speaks_and_with_the_sound() {
         .enumerate()
         .map(|(k, (t, _))| (open(k, 0).max(open(k, 1)), envelope(*t)))
         .unzip();
-    let r = pearson(&mouths, &level);
+    let r = common::pearson(&mouths, &level);
     println!(
         "mouth pixels against the speech envelope: r = {r:.2} over {} frames",
         frames.len()

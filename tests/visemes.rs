@@ -62,15 +62,6 @@ fn shape_at(cues: &[(f64, f64, char)], t: f64) -> char {
         .map_or('X', |c| c.2)
 }
 
-fn pearson(a: &[f64], b: &[f64]) -> f64 {
-    let n = a.len() as f64;
-    let (ma, mb) = (a.iter().sum::<f64>() / n, b.iter().sum::<f64>() / n);
-    let cov: f64 = a.iter().zip(b).map(|(x, y)| (x - ma) * (y - mb)).sum();
-    let va: f64 = a.iter().map(|x| (x - ma).powi(2)).sum();
-    let vb: f64 = b.iter().map(|y| (y - mb).powi(2)).sum();
-    cov / (va * vb).sqrt()
-}
-
 /// A folder holding the scene as `two.fountain`.
 fn scene() -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
@@ -151,7 +142,7 @@ fn each_character_moves_only_while_speaking_and_with_the_sound() {
             (open, envelope(t))
         })
         .unzip();
-    let r = pearson(&open, &level);
+    let r = common::pearson(&open, &level);
     println!("mouth opening against the speech envelope: r = {r:.2} over {n} frames");
     assert!(r >= 0.5, "r = {r:.2}");
 }

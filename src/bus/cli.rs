@@ -339,6 +339,21 @@ pub struct ConsentRow {
     pub in_force: bool,
 }
 
+impl ConsentRow {
+    /// A record as listed on `today` (YYYY-MM-DD).
+    pub fn of(record: crate::consent::Record, today: &str) -> ConsentRow {
+        ConsentRow {
+            in_force: record.in_force(today),
+            id: record.id,
+            person: record.person,
+            portrait: record.portrait,
+            purpose: record.purpose,
+            until: record.until.unwrap_or_default(),
+            signed_by: record.signed_by,
+        }
+    }
+}
+
 pub fn print_consents(rows: &[ConsentRow]) {
     if rows.is_empty() {
         println!("no consent records");

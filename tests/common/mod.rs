@@ -228,3 +228,13 @@ fn encode(path: &Path, encoder: &str, info: &gst_video::VideoInfo, buffers: Vec<
 }
 pub mod daemon;
 pub mod footage;
+
+/// Pearson correlation of two series of the same length.
+pub fn pearson(a: &[f64], b: &[f64]) -> f64 {
+    let n = a.len() as f64;
+    let (ma, mb) = (a.iter().sum::<f64>() / n, b.iter().sum::<f64>() / n);
+    let cov: f64 = a.iter().zip(b).map(|(x, y)| (x - ma) * (y - mb)).sum();
+    let va: f64 = a.iter().map(|x| (x - ma).powi(2)).sum();
+    let vb: f64 = b.iter().map(|y| (y - mb).powi(2)).sum();
+    cov / (va * vb).sqrt()
+}
