@@ -109,11 +109,15 @@ fn the_voices_word_times_agree_with_voice_activity() {
             .unwrap();
     println!("regions {regions:?}");
     println!("words {:?}", speech.words);
-    // Every word is inside heard speech (give or take the detector's 32 ms windows and pads).
+    // How far a word's edge may lie outside heard speech: the detector's 32 ms windows and pads,
+    // plus a breathy onset ("Hold" starts with an unvoiced /h/ that Silero hears up to ~0.12 s
+    // after Piper's phone timing puts it).
+    const SLACK: f64 = 0.15;
+    // Every word is inside heard speech.
     for word in &speech.words {
         let inside = regions
             .iter()
-            .any(|r| word.start >= r.start - 0.1 && word.end <= r.end + 0.1);
+            .any(|r| word.start >= r.start - SLACK && word.end <= r.end + SLACK);
         assert!(
             inside,
             "{word:?} is outside every speech region {regions:?}"
@@ -123,7 +127,7 @@ fn the_voices_word_times_agree_with_voice_activity() {
     let (first, last) = (&speech.words[0], speech.words.last().unwrap());
     let (heard_from, heard_to) = (regions[0].start, regions.last().unwrap().end);
     assert!(
-        (first.start - heard_from).abs() < 0.1,
+        (first.start - heard_from).abs() < SLACK,
         "{first:?} vs {heard_from}"
     );
     assert!((last.end - heard_to).abs() < 0.2, "{last:?} vs {heard_to}");
