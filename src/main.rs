@@ -145,6 +145,12 @@ struct RenderArgs {
     /// Also write the cut as an OpenTimelineIO file (with --variations, one per version).
     #[arg(long, value_name = "FILE")]
     otio: Option<PathBuf>,
+    /// Render the whole timeline in one graph instead of in segments (nothing is reused).
+    #[arg(long)]
+    one_pass: bool,
+    /// Segments rendered at once (default: one per two cores).
+    #[arg(long, value_name = "N")]
+    segment_workers: Option<usize>,
     /// No progress bar.
     #[arg(short, long)]
     quiet: bool,
@@ -777,8 +783,14 @@ fn render_command(args: RenderArgs) -> Result<()> {
         espeak,
         speech_rate,
         otio,
+        one_pass,
+        segment_workers,
         quiet,
     } = args;
+    render::segments::set_one_pass(one_pass);
+    if let Some(workers) = segment_workers {
+        render::segments::set_workers(workers);
+    }
     if !input.is_file() {
         anyhow::bail!("{}: no such file", input.display());
     }
@@ -894,6 +906,9 @@ fn print_report(input: &std::path::Path, report: &render::Report) {
                 format!(" + {}", subs.join(", "))
             }
         );
+        if !out.segments.is_empty() {
+            println!("  {}", render::segments::summary(&out.segments));
+        }
     }
     let seconds = report.elapsed.as_secs_f64();
     let video = report.duration * report.outputs.len() as f64;

@@ -196,6 +196,7 @@ fn mix_and_render(
     tracker: &mut dyn Tracker,
     planned: &Planned,
 ) -> Result<Vec<PathBuf>, RenderError> {
+    let planned = &stages::on_frames(planned.clone(), ctx.profiles);
     let mix: Mix = stage(job, StageName::Music, ctx, tracker, |tracker| {
         let mix = stages::mix(
             planned,

@@ -7,7 +7,8 @@ use crate::plan::timeline::{Source, Timeline};
 use gst::prelude::*;
 use std::path::Path;
 
-pub fn video_encoder(profile: &Profile) -> Result<Vec<gst::Element>, RenderError> {
+/// The encoder chain of `profile`'s codec, using `threads` threads.
+pub fn video_encoder(profile: &Profile, threads: u32) -> Result<Vec<gst::Element>, RenderError> {
     let v = &profile.video;
     match v.codec {
         VideoCodec::H264 => {
@@ -20,25 +21,34 @@ pub fn video_encoder(profile: &Profile) -> Result<Vec<gst::Element>, RenderError
             encoder.set_property("vbv-buf-capacity", 0u32);
             // One frame thread per core: x264's default of 1.5 per core buys no speed once the
             // cores are busy, and every frame thread holds frames in memory.
-            encoder.set_property("threads", encoder_threads());
+            encoder.set_property("threads", threads);
             let caps = capsfilter(
                 &gst::Caps::builder("video/x-h264")
                     .field("profile", "high")
                     .build(),
             )?;
-            Ok(vec![encoder, caps, make("h264parse")?])
+            Ok(vec![encoder, caps, parser(profile)?])
         }
         VideoCodec::H265 => {
             let encoder = make("x265enc")?;
             encoder.set_property_from_str("speed-preset", &v.preset);
             encoder.set_property("option-string", format!("crf={}", v.crf));
             encoder.set_property("key-int-max", v.keyframe_interval as i32);
-            Ok(vec![encoder, make("h265parse")?])
+            Ok(vec![encoder, parser(profile)?])
         }
     }
 }
 
-fn encoder_threads() -> u32 {
+/// The parser that carries `profile`'s encoded video into its muxer.
+pub fn parser(profile: &Profile) -> Result<gst::Element, RenderError> {
+    make(match profile.video.codec {
+        VideoCodec::H264 => "h264parse",
+        VideoCodec::H265 => "h265parse",
+    })
+}
+
+/// One per core, for an encoder that has the machine to itself.
+pub fn encoder_threads() -> u32 {
     std::thread::available_parallelism().map_or(0, |n| n.get() as u32)
 }
 

@@ -100,10 +100,30 @@ struct Parts {
 /// Input for [`build`].
 pub struct Job<'a> {
     pub timeline: &'a Timeline,
+    /// Where each clip starts, seconds on the clock of the whole timeline (`timeline` may hold
+    /// only the clips of one segment of it).
+    pub starts: &'a [f64],
     pub media: &'a [ClipMedia],
     pub profile: &'a Profile,
-    pub mix: &'a Path,
     pub output: &'a Path,
+    pub part: Part<'a>,
+}
+
+/// What a graph makes of its timeline.
+pub enum Part<'a> {
+    /// The finished file: all of the video with the sound track at `mix`, tagged.
+    Whole { mix: &'a Path },
+    /// Only the frames of `window`, video alone, timed from 0: a segment to be joined.
+    Window(Window),
+}
+
+/// Frames `[start, end)` of a timeline, as seconds on its clock (on the frame grid), and how
+/// many threads their encoder may use.
+#[derive(Debug, Clone, Copy)]
+pub struct Window {
+    pub start: f64,
+    pub end: f64,
+    pub threads: u32,
 }
 
 pub fn build(job: &Job) -> Result<Graph, RenderError> {
@@ -120,6 +140,16 @@ pub fn build(job: &Job) -> Result<Graph, RenderError> {
 
     let compositor = make("compositor")?;
     compositor.set_property_from_str("background", "black");
+    let window = match &job.part {
+        Part::Window(window) => Some(*window),
+        Part::Whole { .. } => None,
+    };
+    if let Some(window) = window {
+        // The first frame is the window's; nothing before it is composed.
+        compositor.set_property_from_str("start-time-selection", "set");
+        compositor.set_property("start-time", clock(window.start).nseconds());
+    }
+    let from = window.map_or(0.0, |w| w.start);
     let out_caps = capsfilter(&frame_caps)?;
     let mut video_tail = vec![compositor.clone(), out_caps];
     let captions = caption_overlay::burned(job.timeline, profile)?;
@@ -138,10 +168,20 @@ pub fn build(job: &Job) -> Result<Graph, RenderError> {
     queue.set_property("max-size-buffers", 2u32);
     queue.set_property("max-size-bytes", 0u32);
     queue.set_property("max-size-time", 0u64);
+    if let Some(window) = window {
+        keep_window(&queue, window, profile.fps)?;
+    }
     video_tail.push(queue);
-    video_tail.extend(encode::video_encoder(profile)?);
-    let mux = encode::muxer(profile)?;
-    encode::tag(&mux, job.timeline);
+    let threads = window.map_or_else(encode::encoder_threads, |w| w.threads);
+    video_tail.extend(encode::video_encoder(profile, threads)?);
+    let mux = match job.part {
+        Part::Whole { .. } => {
+            let mux = encode::muxer(profile)?;
+            encode::tag(&mux, job.timeline);
+            mux
+        }
+        Part::Window(_) => make("mp4mux")?,
+    };
     let sink = make("filesink")?;
     sink.set_property("location", job.output);
     video_tail.push(mux.clone());
@@ -155,7 +195,9 @@ pub fn build(job: &Job) -> Result<Graph, RenderError> {
             .link_pads(Some("src"), &overlay, Some("text_sink"))
             .map_err(|e| pipeline::internal(e.to_string()))?;
     }
-    encode::add_audio(&pipeline, profile, job.mix, &mux)?;
+    if let Part::Whole { mix } = job.part {
+        encode::add_audio(&pipeline, profile, mix, &mux)?;
+    }
 
     let position = Position::default();
     let comp_src = compositor
@@ -163,26 +205,33 @@ pub fn build(job: &Job) -> Result<Graph, RenderError> {
         .ok_or_else(|| pipeline::internal("compositor without src".into()))?;
     position.watch(&comp_src);
 
-    let starts = job.timeline.clip_starts();
+    let starts = job.starts;
     let mut pads = Vec::new();
     let mut waiting = Vec::new();
     let mut branches = Vec::new();
     let mut gates = Vec::new();
     for (i, (clip, media)) in job.timeline.clips.iter().zip(job.media).enumerate() {
         let start = starts[i];
+        // How much of the clip lies before the window: not drawn.
+        let skip = (from - start).max(0.0);
         let Parts {
             elements,
             tail,
             kenburns,
         } = match media {
             ClipMedia::Still(path) => {
-                still_branch(&pipeline, path, clip, start, profile, &frame_caps)?
+                still_branch(&pipeline, path, clip, (start, skip), profile, &frame_caps)?
             }
             ClipMedia::Video(video) => {
-                video_branch(&pipeline, video, clip.duration, start, profile, &frame_caps)?
+                let span = seek::Span {
+                    in_s: video.in_s + skip,
+                    out_s: video.in_s + clip.duration,
+                    start: start + skip,
+                };
+                video_branch(&pipeline, video, span, profile, &frame_caps)?
             }
             ClipMedia::Talking(faces) => {
-                talking_branch(&pipeline, faces, clip, start, profile, &frame_caps)?
+                talking_branch(&pipeline, faces, clip, (start, skip), profile, &frame_caps)?
             }
         };
         let pad = compositor
@@ -191,7 +240,7 @@ pub fn build(job: &Job) -> Result<Graph, RenderError> {
         pad.set_property("zorder", (i + 1) as u32);
         tail.link(&pad)
             .map_err(|e| pipeline::internal(format!("clip {i}: {e}")))?;
-        if can_wait(media) && start > DECODE_AHEAD {
+        if can_wait(media) && start - from > DECODE_AHEAD {
             let head = elements[0]
                 .static_pad("src")
                 .ok_or_else(|| pipeline::internal("filesrc without src".into()))?;
@@ -217,7 +266,7 @@ pub fn build(job: &Job) -> Result<Graph, RenderError> {
     }
     open_gates_on_time(&comp_src, gates);
     let kenburns: Vec<Option<gst::Element>> = branches.iter().map(|b| b.kenburns.clone()).collect();
-    transitions::animate(job.timeline, &starts, &pads, &kenburns, profile)?;
+    transitions::animate(job.timeline, starts, &pads, &kenburns, profile)?;
     Ok(Graph {
         pipeline,
         position,
@@ -302,11 +351,12 @@ fn open_gates_on_time(comp_src: &gst::Pad, gates: Vec<(f64, gst::Pad, Option<gst
     });
 }
 
+/// A still moved by its clip's camera, from `skip` seconds into the clip placed at `start`.
 fn still_branch(
     pipeline: &gst::Pipeline,
     path: &Path,
     clip: &crate::plan::timeline::Clip,
-    start: f64,
+    (start, skip): (f64, f64),
     profile: &Profile,
     frame_caps: &gst::Caps,
 ) -> Result<Parts, RenderError> {
@@ -330,6 +380,7 @@ fn still_branch(
     let m = &clip.motion;
     kenburns.set_property("duration", clock(clip.duration).nseconds());
     kenburns.set_property("timestamp-offset", clock(start).nseconds());
+    kenburns.set_property("skip", clock(skip).nseconds());
     for (name, value) in [
         ("zoom-from", m.from.zoom),
         ("zoom-to", m.to.zoom),
@@ -393,7 +444,7 @@ fn talking_branch(
     pipeline: &gst::Pipeline,
     faces: &[TalkingMedia],
     clip: &crate::plan::timeline::Clip,
-    start: f64,
+    (start, skip): (f64, f64),
     profile: &Profile,
     frame_caps: &gst::Caps,
 ) -> Result<Parts, RenderError> {
@@ -414,7 +465,14 @@ fn talking_branch(
             motion,
             ..clip.clone()
         };
-        let still = still_branch(pipeline, &face.path, &shot, start, profile, &panel_caps)?;
+        let still = still_branch(
+            pipeline,
+            &face.path,
+            &shot,
+            (start, skip),
+            profile,
+            &panel_caps,
+        )?;
         let lipsync = make("reellipsync")?;
         lipsync.set_property("zoom-from", motion.from.zoom);
         lipsync.set_property("zoom-to", motion.to.zoom);
@@ -494,12 +552,11 @@ fn can_wait(media: &ClipMedia) -> bool {
 
 /// A video file cropped to the frame's shape (following the faces of its shot when they are
 /// known, whole over a blurred fill when they do not fit and for `blur`), scaled, at the
-/// profile's rate, from its in point for `duration` seconds, placed at `start`.
+/// profile's rate, the file's `span` placed on the timeline.
 fn video_branch(
     pipeline: &gst::Pipeline,
     video: &VideoMedia,
-    duration: f64,
-    start: f64,
+    span: seek::Span,
     profile: &Profile,
     frame_caps: &gst::Caps,
 ) -> Result<Parts, RenderError> {
@@ -544,11 +601,6 @@ fn video_branch(
     let tail = sized
         .static_pad("src")
         .ok_or_else(|| pipeline::internal("capsfilter without src".into()))?;
-    let span = seek::Span {
-        in_s: video.in_s,
-        out_s: video.in_s + duration,
-        start,
-    };
     seek::link_from(&decode, &convert, &tail, span);
     elements.extend([rate, sized]);
     Ok(Parts {
@@ -556,6 +608,60 @@ fn video_branch(
         tail,
         kenburns: None,
     })
+}
+
+/// Lets through only the frames of `window`, timed from 0 in a segment of their own, and ends
+/// the stream after its last frame (the clips' branches may run a few frames longer).
+fn keep_window(queue: &gst::Element, window: Window, fps: u32) -> Result<(), RenderError> {
+    let pad = queue
+        .static_pad("src")
+        .ok_or_else(|| pipeline::internal("queue without src".into()))?;
+    // Frame times are rounded to nanoseconds on the way, so a frame counts as the window's
+    // when it lies within half a frame of the grid inside it.
+    let half = 0.5 / f64::from(fps.max(1));
+    let (start, first, end) = (
+        clock(window.start),
+        clock(window.start - half),
+        clock(window.end - half),
+    );
+    let ended = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    pad.add_probe(
+        gst::PadProbeType::BUFFER | gst::PadProbeType::EVENT_DOWNSTREAM,
+        move |pad, info| {
+            use std::sync::atomic::Ordering;
+            match &mut info.data {
+                Some(gst::PadProbeData::Event(event)) => {
+                    if let gst::EventView::Segment(_) = event.view() {
+                        let segment = gst::FormattedSegment::<gst::ClockTime>::new();
+                        *event = gst::event::Segment::new(&segment);
+                    }
+                    gst::PadProbeReturn::Ok
+                }
+                Some(gst::PadProbeData::Buffer(_)) if ended.load(Ordering::SeqCst) => {
+                    gst::PadProbeReturn::Drop
+                }
+                Some(gst::PadProbeData::Buffer(buffer)) => {
+                    let Some(pts) = buffer.pts() else {
+                        return gst::PadProbeReturn::Drop;
+                    };
+                    if pts >= end {
+                        ended.store(true, Ordering::SeqCst);
+                        pad.push_event(gst::event::Eos::new());
+                        return gst::PadProbeReturn::Drop;
+                    }
+                    if pts < first {
+                        return gst::PadProbeReturn::Drop;
+                    }
+                    let buffer = buffer.make_mut();
+                    buffer.set_pts(pts.saturating_sub(start));
+                    gst::PadProbeReturn::Ok
+                }
+                _ => gst::PadProbeReturn::Ok,
+            }
+        },
+    )
+    .ok_or_else(|| pipeline::internal("cannot watch the segment's frames".into()))?;
+    Ok(())
 }
 
 /// Pixels to cut from each side (left/right, top/bottom) so `size` gets `frame`'s shape.

@@ -25,6 +25,7 @@ pub mod probe;
 pub mod profile;
 pub mod reframe;
 pub mod seek;
+pub mod segments;
 pub mod stages;
 pub mod transitions;
 pub mod visuals;
@@ -243,6 +244,7 @@ pub fn render_planned(
     progress: &mut dyn FnMut(Progress),
 ) -> Result<Report, RenderError> {
     let started = Instant::now();
+    let planned = stages::on_frames(planned, destination.profiles);
     let mix = stages::mix(&planned, cache, cancel, progress)?;
     let mut outputs = Vec::new();
     let profiles = destination.profiles;

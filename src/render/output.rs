@@ -7,6 +7,7 @@ use super::error::RenderError;
 use super::graph::{self, ClipMedia, TalkingMedia, VideoMedia};
 use super::pipeline::{self, Cancel};
 use super::profile::Profile;
+use super::segments::{self, SegmentRun};
 use super::stages::Planned;
 use super::{card, probe, Progress};
 use crate::plan::captions;
@@ -22,6 +23,10 @@ pub struct Rendered {
     pub width: u32,
     pub height: u32,
     pub duration: f64,
+    /// The segments it was joined from, and which of them this render encoded (empty for a
+    /// timeline rendered in one piece).
+    #[serde(default)]
+    pub segments: Vec<SegmentRun>,
 }
 
 /// Renders `planned` with `profile` to `path`, reporting seconds of video done.
@@ -46,41 +51,83 @@ pub fn render_profile(
         total: duration,
     });
     let result = (|| {
-        let mut graph = graph::build(&graph::Job {
+        let blame = |err, clip| blame_clip(err, clip, planned);
+        let job = segments::Job {
             timeline,
             media: &media,
             profile,
             mix,
-            output: &temp,
+            cache,
+            blame: &blame,
+        };
+        let segments = segments::render(&job, &temp, cancel, &mut |fraction| {
+            progress(Progress::Advance(fraction * duration))
         })?;
-        graph.preroll()?;
-        let position = graph.position.clone();
-        let pipeline = graph.pipeline.clone();
-        pipeline::run_until(&pipeline, "rendering", cancel, || {
-            graph.close_finished();
-            progress(Progress::Advance(position.seconds().min(duration)));
-        })
-        .map_err(|err| blame_clip(err, &graph, planned))?;
-        verify(&temp, profile, duration)
+        let segments = match segments {
+            Some(segments) => segments,
+            None => {
+                render_whole(planned, &media, profile, mix, &temp, cancel, progress)?;
+                Vec::new()
+            }
+        };
+        verify(&temp, profile, duration)?;
+        Ok(segments)
     })();
-    let rendered = result.and_then(|()| {
+    let rendered = result.and_then(|segments| {
         std::fs::rename(&temp, path).map_err(|e| RenderError::io(path, e))?;
-        write_subtitles(timeline, path)
+        Ok((segments, write_subtitles(timeline, path)?))
     });
     match rendered {
-        Ok(subtitles) => Ok(Rendered {
+        Ok((segments, subtitles)) => Ok(Rendered {
             path: path.to_path_buf(),
             subtitles,
             profile: profile.name.clone(),
             width: profile.width,
             height: profile.height,
             duration,
+            segments,
         }),
         Err(err) => {
             let _ = std::fs::remove_file(&temp);
             Err(err)
         }
     }
+}
+
+/// Renders all of `planned` in one graph into `output`.
+fn render_whole(
+    planned: &Planned,
+    media: &[ClipMedia],
+    profile: &Profile,
+    mix: &Path,
+    output: &Path,
+    cancel: &Cancel,
+    progress: &mut dyn FnMut(Progress),
+) -> Result<(), RenderError> {
+    let timeline = &planned.timeline;
+    let duration = timeline.duration();
+    let mut graph = graph::build(&graph::Job {
+        timeline,
+        starts: &timeline.clip_starts(),
+        media,
+        profile,
+        output,
+        part: graph::Part::Whole { mix },
+    })?;
+    graph.preroll()?;
+    let position = graph.position.clone();
+    let pipeline = graph.pipeline.clone();
+    pipeline::run_until(&pipeline, "rendering", cancel, || {
+        graph.close_finished();
+        progress(Progress::Advance(position.seconds().min(duration)));
+    })
+    .map_err(|err| match &err {
+        RenderError::Pipeline { element, .. } => match graph.clip_of(element) {
+            Some(clip) => blame_clip(err, clip, planned),
+            None => err,
+        },
+        _ => err,
+    })
 }
 
 /// Title cards typeset at the profile's size; images and videos as they are.
@@ -179,15 +226,9 @@ pub fn card_image(
     card::render(&card, profile.width, profile.height, cache).map(Some)
 }
 
-/// A decoder failing inside a clip's branch is that clip's file's fault: say which.
-fn blame_clip(err: RenderError, graph: &graph::Graph, planned: &Planned) -> RenderError {
-    let RenderError::Pipeline {
-        element, message, ..
-    } = &err
-    else {
-        return err;
-    };
-    let Some(clip) = graph.clip_of(element) else {
+/// A decoder failing inside the branch of `clip` is that clip's file's fault: say which.
+fn blame_clip(err: RenderError, clip: usize, planned: &Planned) -> RenderError {
+    let RenderError::Pipeline { message, .. } = &err else {
         return err;
     };
     match &planned.timeline.clips[clip].source {

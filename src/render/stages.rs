@@ -227,6 +227,17 @@ pub fn check_media(planned: &Planned) -> Result<(), RenderError> {
 }
 
 /// The sound track: voices, the music bed under them, normalised.
+/// `planned` with its clips kept to the frames of every profile in `profiles`
+/// ([`super::segments::split::on_grid`]), as it is mixed and rendered.
+pub fn on_frames(planned: Planned, profiles: &[super::profile::Profile]) -> Planned {
+    use super::segments::split;
+    let grid = split::common_rate(profiles.iter().map(|p| p.fps));
+    Planned {
+        timeline: split::on_grid(&planned.timeline, grid),
+        ..planned
+    }
+}
+
 pub fn mix(
     planned: &Planned,
     cache: &Cache,

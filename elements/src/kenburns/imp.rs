@@ -27,6 +27,8 @@ struct Settings {
     fit: Fit,
     shift_x: f64,
     timestamp_offset: u64,
+    /// Nanoseconds of the shot not drawn: frames that end by then are skipped.
+    skip: u64,
 }
 
 impl Default for Settings {
@@ -45,6 +47,7 @@ impl Default for Settings {
             fit: Fit::Cover,
             shift_x: 0.0,
             timestamp_offset: 0,
+            skip: 0,
         }
     }
 }
@@ -111,8 +114,9 @@ impl KenBurns {
         let duration = settings.duration;
         let offset = settings.timestamp_offset;
         let frames = frame_count(duration, fps);
-        gst::debug!(CAT, imp = self, "rendering {frames} frames");
-        for k in 0..frames {
+        let first = frames_before(settings.skip, fps).min(frames);
+        gst::debug!(CAT, imp = self, "rendering frames {first}..{frames}");
+        for k in first..frames {
             let pts = frame_time(k, fps);
             let next = frame_time(k + 1, fps);
             // Controlled properties (shift-x under a wipe) follow the output timestamps.
@@ -316,6 +320,12 @@ fn frame_count(duration: u64, fps: gst::Fraction) -> u64 {
     (duration as u128 * n).div_ceil(d * 1_000_000_000) as u64
 }
 
+/// Frames that end at or before `time` (ns).
+fn frames_before(time: u64, fps: gst::Fraction) -> u64 {
+    let (n, d) = (fps.numer() as u128, fps.denom() as u128);
+    (time as u128 * n / (d * 1_000_000_000)) as u64
+}
+
 fn frame_time(k: u64, fps: gst::Fraction) -> u64 {
     let (n, d) = (fps.numer() as u128, fps.denom() as u128);
     (k as u128 * d * 1_000_000_000 / n) as u64
@@ -466,6 +476,14 @@ impl ObjectImpl for KenBurns {
                     .default_value(0)
                     .mutable_ready()
                     .build(),
+                glib::ParamSpecUInt64::builder("skip")
+                    .nick("Skip")
+                    .blurb(
+                        "Nanoseconds from the shot's start not drawn, for a render of a later part",
+                    )
+                    .default_value(0)
+                    .mutable_ready()
+                    .build(),
                 glib::ParamSpecEnum::builder_with_default("curve", Curve::Linear)
                     .nick("Curve")
                     .blurb("How the camera moves between the two views")
@@ -511,6 +529,7 @@ impl ObjectImpl for KenBurns {
             "timestamp-offset" => {
                 settings.timestamp_offset = value.get().expect("type checked upstream")
             }
+            "skip" => settings.skip = value.get().expect("type checked upstream"),
             name => {
                 if let Some(p) = CAMERA_PROPERTIES.iter().find(|p| p.name == name) {
                     *(p.field)(&mut settings) = value.get().expect("type checked upstream");
@@ -527,6 +546,7 @@ impl ObjectImpl for KenBurns {
             "fit" => settings.fit.to_value(),
             "shift-x" => settings.shift_x.to_value(),
             "timestamp-offset" => settings.timestamp_offset.to_value(),
+            "skip" => settings.skip.to_value(),
             name => CAMERA_PROPERTIES
                 .iter()
                 .find(|p| p.name == name)

@@ -8,6 +8,8 @@
 //! `shift-x` is controllable: a transition can slide the sampled window while the pad that shows
 //! it moves the other way, which holds the picture still under a wipe. `timestamp-offset` places
 //! the shot on a timeline (its first frame's timestamp), so a compositor needs no pad offsets.
+//! `skip` leaves out the frames of the shot's first nanoseconds, so a later part of a long shot
+//! can be rendered on its own with the camera exactly where it is in the whole shot.
 //!
 //! ```text
 //! gst-launch-1.0 filesrc location=photo.jpg ! decodebin ! videoconvert ! \

@@ -281,7 +281,9 @@ impl VideoFilterImpl for LipSync {
         let loaded = guard.as_mut().ok_or(gst::FlowError::Flushing)?;
         let moment = Moment {
             mouth: pose::mouth_at(&loaded.cues, t, frame_time),
-            lids: loaded.blinks.closure(t),
+            // Blinks keep to the shot's own clock, so a part of the shot rendered on its own
+            // (a segment) blinks where the whole shot does.
+            lids: loaded.blinks.closure(t - offset as f64 / 1e9),
         };
         if moment.mouth == Pose::REST && moment.lids <= 0.0 {
             return Ok(gst::FlowSuccess::Ok);
