@@ -292,12 +292,27 @@ fn the_example_edit_spec_renders_as_written() {
         &["preview-480p"],
         dir.path(),
     );
-    // 4 + 5 + 5 s less the 0.8 s and 0.6 s overlaps.
-    assert!((report.duration - 12.6).abs() < 1e-9);
+    // 4 + 5 + 5 s less the 0.8 s and 0.6 s overlaps, each on the frame grid (24 fps).
+    assert!((report.duration - 12.6).abs() <= 2.5 / 24.0);
     let out = &report.outputs[0];
     assert!((probe::probe(&out.path).unwrap().duration - 12.6).abs() <= 0.1);
     let srt = std::fs::read_to_string(out.path.with_extension("srt")).unwrap();
-    assert!(srt.contains("00:00:04,500 --> 00:00:08,000\nEvery morning the light came on."));
+    // Captions move with their clip onto the frame grid: at most half a frame.
+    let cue = srt
+        .split("\n\n")
+        .find(|c| c.contains("Every morning the light came on."))
+        .unwrap_or_else(|| panic!("{srt}"));
+    let times: Vec<f64> = cue
+        .lines()
+        .nth(1)
+        .unwrap()
+        .split(" --> ")
+        .map(srt_seconds)
+        .collect();
+    assert!(
+        (times[0] - 4.5).abs() <= 0.5 / 24.0 && (times[1] - 8.0).abs() <= 0.5 / 24.0,
+        "{cue}"
+    );
     let lufs = loudness::integrated(&audio_samples(&out.path), 48_000, 2).unwrap();
     assert!(
         (lufs + 16.0).abs() <= 1.0,
@@ -354,8 +369,10 @@ fn an_ad_brief_becomes_distinct_thirty_second_versions() {
             dir.path()
                 .join(format!("out/brief-v{}-preview-480p.mp4", v + 1))
         );
+        // Each scene is kept to the frame grid (24 fps), to half a frame.
+        let scenes = report.clips as f64;
         assert!(
-            (report.duration - 30.0).abs() < 1e-6,
+            (report.duration - 30.0).abs() <= scenes * 0.5 / 24.0 + 1e-6,
             "an ad lasts its brief's 30 s: {}",
             report.duration
         );
@@ -408,4 +425,11 @@ fn a_fountain_screenplay_renders_scene_by_scene_in_each_characters_voice() {
             .join(" ");
         assert!(srt.contains(&first_words), "no caption for {first_words:?}");
     }
+}
+
+/// `00:00:04,500` → 4.5.
+fn srt_seconds(text: &str) -> f64 {
+    let (hms, ms) = text.trim().split_once(',').unwrap();
+    let parts: Vec<f64> = hms.split(':').map(|p| p.parse().unwrap()).collect();
+    parts[0] * 3600.0 + parts[1] * 60.0 + parts[2] + ms.parse::<f64>().unwrap() / 1000.0
 }

@@ -1,7 +1,7 @@
 //! What every client command needs: a connection with a clear message when there is no bus or
 //! no daemon, D-Bus errors turned into plain sentences, and job ids found by unique prefix.
 
-use super::proxy::{JobProxy, ManagerProxy};
+use super::proxy::{JobProxy, ManagerProxy, ProjectProxy};
 use super::{Bus, NAME};
 use zbus::zvariant::OwnedObjectPath;
 use zbus::Connection;
@@ -20,7 +20,9 @@ pub enum ClientError {
     Refused { name: String, message: String },
     #[error("no job matches '{0}'")]
     NoSuchJob(String),
-    #[error("'{prefix}' matches {count} jobs: give more of the id")]
+    #[error("no project matches '{0}'")]
+    NoSuchProject(String),
+    #[error("'{prefix}' matches {count} jobs or projects: give more of the id")]
     Ambiguous { prefix: String, count: usize },
     #[error("D-Bus: {0}")]
     Bus(String),
@@ -74,6 +76,44 @@ impl Client {
             .build()
             .await
             .map_err(explain)
+    }
+
+    pub async fn project(
+        &self,
+        path: OwnedObjectPath,
+    ) -> Result<ProjectProxy<'static>, ClientError> {
+        ProjectProxy::builder(&self.conn)
+            .path(path)
+            .map_err(explain)?
+            .build()
+            .await
+            .map_err(explain)
+    }
+
+    /// The path of the project whose id is `text` or starts with it (case-insensitive).
+    pub async fn find_project(&self, text: &str) -> Result<OwnedObjectPath, ClientError> {
+        let wanted = text.trim().to_ascii_uppercase();
+        let projects = self
+            .manager()
+            .await?
+            .list_projects()
+            .await
+            .map_err(explain)?;
+        let found: Vec<OwnedObjectPath> = projects
+            .into_iter()
+            .filter(|(_, id, ..)| {
+                !wanted.is_empty() && id.to_ascii_uppercase().starts_with(&wanted)
+            })
+            .map(|(path, ..)| path)
+            .collect();
+        match found.len() {
+            1 => Ok(found.into_iter().next().unwrap_or_default()),
+            0 => Err(ClientError::NoSuchProject(text.into())),
+            count => Err(ClientError::Ambiguous {
+                prefix: text.into(),
+                count,
+            }),
+        }
     }
 
     /// The path of the job whose id is `text` or starts with it (ids are case-insensitive).

@@ -3,6 +3,7 @@
 
 use crate::jobs::submit::Invalid;
 use crate::jobs::EngineError;
+use crate::project::edit::EditError;
 
 #[derive(Debug, zbus::DBusError)]
 #[zbus(prefix = "org.reel.Reel1.Error")]
@@ -28,6 +29,10 @@ pub enum Error {
     /// A consent record that is incomplete; a script showing a real person's portrait without
     /// consent in force (the message names the character).
     Consent(String),
+    /// An edit naming a scene, line or character the project does not have.
+    UnknownScene(String),
+    /// An edit that cannot be made (a missing picture, a zero length, an unknown motion).
+    InvalidEdit(String),
     /// The daemon failed at its own work (store, disk).
     Internal(String),
 }
@@ -63,6 +68,12 @@ impl From<EngineError> for Error {
             EngineError::Invalid(Invalid::Consent(_)) => Error::Consent(message),
             EngineError::UnknownJob(_) | EngineError::UnknownProject(_) => Error::NotFound(message),
             EngineError::WrongState { .. } => Error::WrongState(message),
+            EngineError::Edit(
+                EditError::UnknownScene { .. }
+                | EditError::UnknownLine { .. }
+                | EditError::UnknownCharacter { .. },
+            ) => Error::UnknownScene(message),
+            EngineError::Edit(EditError::Invalid(_)) => Error::InvalidEdit(message),
             EngineError::Store(_) | EngineError::Io(_) => Error::Internal(message),
         }
     }

@@ -51,6 +51,7 @@ pub fn watched(job: &Job) -> Vec<(&'static str, OwnedValue)> {
         ),
         ("Outputs", owned(Value::from(outputs(job)))),
         ("Otio", owned(Value::from(otio(job)))),
+        ("Segments", owned(Value::from(segments(job)))),
         ("Attempts", owned(Value::from(job.attempts))),
         ("Priority", owned(Value::from(job.options.priority))),
         ("StartedAt", owned(Value::from(micros(job.started_ms)))),
@@ -73,6 +74,32 @@ fn otio(job: &Job) -> String {
         .find(|a| a.kind == crate::jobs::runner::OTIO)
         .map(|a| a.path.to_string_lossy().into_owned())
         .unwrap_or_default()
+}
+
+/// (profile, segment, encoded in this job) for every segment the render stage joined.
+fn segments(job: &Job) -> Vec<(String, String, bool)> {
+    job.stage(StageName::Render)
+        .into_iter()
+        .flat_map(|s| &s.artifacts)
+        .filter(|a| a.kind == crate::jobs::runner::SEGMENTS)
+        .flat_map(|a| {
+            let profile = a
+                .path
+                .file_stem()
+                .map(|s| {
+                    s.to_string_lossy()
+                        .trim_start_matches("segments-")
+                        .to_string()
+                })
+                .unwrap_or_default();
+            let runs: Vec<crate::render::segments::SegmentRun> = std::fs::read(&a.path)
+                .ok()
+                .and_then(|bytes| serde_json::from_slice(&bytes).ok())
+                .unwrap_or_default();
+            runs.into_iter()
+                .map(move |r| (profile.clone(), r.label, r.encoded))
+        })
+        .collect()
 }
 
 /// (name, state, progress 0–1, seconds spent) per stage.
@@ -187,6 +214,13 @@ impl JobObject {
     #[zbus(property)]
     fn outputs(&self) -> zbus::fdo::Result<Vec<String>> {
         Ok(outputs(&self.job()?))
+    }
+
+    /// (profile, segment, encoded) per segment of each rendered profile: which segments this
+    /// job encoded and which it reused from earlier renders (once rendered; empty before).
+    #[zbus(property)]
+    fn segments(&self) -> zbus::fdo::Result<Vec<(String, String, bool)>> {
+        Ok(segments(&self.job()?))
     }
 
     /// The cut as an OpenTimelineIO file (once rendered; empty before).

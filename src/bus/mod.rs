@@ -13,6 +13,7 @@ pub mod job;
 pub mod manager;
 pub mod options;
 pub mod project;
+pub mod projects_cli;
 pub mod proxy;
 pub mod publish;
 

@@ -87,6 +87,9 @@ pub trait Manager {
 
 #[zbus::proxy(interface = "org.reel.Reel1.Job", default_service = "org.reel.Reel1")]
 pub trait Job {
+    #[zbus(property)]
+    fn segments(&self) -> zbus::Result<Vec<(String, String, bool)>>;
+
     fn cancel(&self) -> zbus::Result<()>;
 
     fn retry(&self) -> zbus::Result<()>;
@@ -146,4 +149,57 @@ pub trait Job {
 
     #[zbus(property)]
     fn finished_at(&self) -> zbus::Result<u64>;
+}
+
+#[zbus::proxy(
+    interface = "org.reel.Reel1.Project",
+    default_service = "org.reel.Reel1"
+)]
+pub trait Project {
+    fn render(&self, options: HashMap<&str, Value<'_>>) -> zbus::Result<OwnedObjectPath>;
+
+    fn scenes(&self) -> zbus::Result<Vec<(u32, String, u32, f64, u32)>>;
+
+    fn history(&self) -> zbus::Result<Vec<(u32, u64, String)>>;
+
+    fn set_line(&self, scene: u32, line: u32, text: &str) -> zbus::Result<u32>;
+
+    fn set_action(&self, scene: u32, text: &str) -> zbus::Result<u32>;
+
+    fn set_picture(&self, scene: u32, path: &str) -> zbus::Result<u32>;
+
+    fn set_motion(&self, scene: u32, motion: &str) -> zbus::Result<u32>;
+
+    fn set_transition(&self, scene: u32, kind: &str) -> zbus::Result<u32>;
+
+    fn set_duration(&self, scene: u32, seconds: f64) -> zbus::Result<u32>;
+
+    fn add_scene(&self, after: u32, action: &str) -> zbus::Result<u32>;
+
+    fn remove_scene(&self, scene: u32) -> zbus::Result<u32>;
+
+    fn move_scene(&self, scene: u32, to: u32) -> zbus::Result<u32>;
+
+    fn set_voice(&self, character: &str, voice: &str, rate: f64) -> zbus::Result<u32>;
+
+    #[zbus(property)]
+    fn id(&self) -> zbus::Result<String>;
+
+    #[zbus(property)]
+    fn name(&self) -> zbus::Result<String>;
+
+    #[zbus(property)]
+    fn title(&self) -> zbus::Result<String>;
+
+    #[zbus(property)]
+    fn format(&self) -> zbus::Result<String>;
+
+    #[zbus(property)]
+    fn source(&self) -> zbus::Result<String>;
+
+    #[zbus(property)]
+    fn revision(&self) -> zbus::Result<u32>;
+
+    #[zbus(property)]
+    fn characters(&self) -> zbus::Result<Vec<String>>;
 }

@@ -14,6 +14,8 @@ use std::time::Duration;
 pub struct File {
     /// Jobs rendered at once (default: one per two cores).
     pub workers: Option<usize>,
+    /// Segments of one render encoded at once (default: one per two cores).
+    pub segment_workers: Option<usize>,
     /// Seconds a stage may report no progress before the job fails.
     pub stall_timeout_s: Option<f64>,
     /// Folder for outputs of jobs that name none (default `<state>/outbox`).
@@ -71,6 +73,7 @@ impl File {
     fn overlay(self, over: File) -> File {
         File {
             workers: over.workers.or(self.workers),
+            segment_workers: over.segment_workers.or(self.segment_workers),
             stall_timeout_s: over.stall_timeout_s.or(self.stall_timeout_s),
             outbox: over.outbox.or(self.outbox),
             profiles: over.profiles.or(self.profiles),
@@ -161,6 +164,12 @@ fn check(file: File, state_dir: &Path, path: &Path) -> Result<(Settings, ModelPa
     if !(1..=64).contains(&workers) {
         return Err(invalid(format!("workers = {workers}: give 1 to 64")));
     }
+    let segment_workers = file.segment_workers.unwrap_or(0);
+    if segment_workers > 64 {
+        return Err(invalid(format!(
+            "segment_workers = {segment_workers}: give 1 to 64 (or leave it out)"
+        )));
+    }
     let stall = file.stall_timeout_s.unwrap_or(120.0);
     if !(stall.is_finite() && stall > 0.0) {
         return Err(invalid(format!(
@@ -205,6 +214,7 @@ fn check(file: File, state_dir: &Path, path: &Path) -> Result<(Settings, ModelPa
         outbox,
         profiles,
         forget_after: (forget > 0.0).then(|| Duration::from_secs_f64(forget)),
+        segment_workers,
     };
     let models = ModelPaths {
         onnxruntime: file.onnxruntime,

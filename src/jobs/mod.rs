@@ -27,6 +27,8 @@ pub struct Settings {
     pub profiles: Vec<String>,
     /// Finished jobs older than this are forgotten (their files stay); `None` keeps them.
     pub forget_after: Option<Duration>,
+    /// Segments of one render encoded at once; 0 lets the renderer choose (one per two cores).
+    pub segment_workers: usize,
 }
 
 impl Settings {

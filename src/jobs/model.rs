@@ -238,6 +238,9 @@ pub struct Job {
     pub finished_ms: Option<u64>,
     /// How many times a worker has started it (resumes and retries included).
     pub attempts: u32,
+    /// The edit of its project it renders (the script as stored then), instead of reading
+    /// `input`.
+    pub revision: Option<u32>,
 }
 
 impl Job {
@@ -260,6 +263,7 @@ impl Job {
             started_ms: None,
             finished_ms: None,
             attempts: 0,
+            revision: None,
         }
     }
 

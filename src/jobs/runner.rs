@@ -20,6 +20,9 @@ use serde::de::DeserializeOwned;
 use serde::Serialize;
 use std::path::{Path, PathBuf};
 
+/// The kind of a render stage's record of its segments (`segments-<profile>.json`).
+pub const SEGMENTS: &str = "segments";
+
 /// Where the engine hears about a running job.
 pub trait Tracker {
     /// `stage` starts; `keep` keeps the artifacts it has (the render stage's finished files).
@@ -43,6 +46,8 @@ pub struct Context<'a> {
     pub profiles: &'a [Profile],
     pub cache: &'a Cache,
     pub cancel: &'a Cancel,
+    /// The stored script of the project revision the job renders, read instead of its input.
+    pub script: Option<&'a stages::Script>,
 }
 
 /// Runs what is left of `job`; returns the rendered files.
@@ -58,7 +63,11 @@ pub fn run(
     }
     let options = job.options.render_options();
     let parsed: Parsed = stage(job, StageName::Parse, ctx, tracker, |_| {
-        Ok((stages::read(&job.input, options)?, Vec::new()))
+        let parsed = match ctx.script {
+            Some(script) => Parsed::Script(script.clone()),
+            None => stages::read(&job.input, options)?,
+        };
+        Ok((parsed, Vec::new()))
     })?;
     let speech: Vec<Vec<Speech>> = stage(job, StageName::Voice, ctx, tracker, |tracker| {
         let Parsed::Script(script) = &parsed else {
@@ -286,6 +295,15 @@ fn render(
         let mut files = vec![artifact("output", &rendered.path)?];
         for subtitle in &rendered.subtitles {
             files.push(artifact("subtitles", subtitle)?);
+        }
+        if !rendered.segments.is_empty() {
+            // Which segments this run encoded and which it reused, for `Job.Segments`.
+            let name = format!("segments-{}", profile.name);
+            let mut list = artifacts::save(ctx.dir, &name, &rendered.segments)
+                .map_err(|e| RenderError::io(ctx.dir, e))?;
+            list.kind = SEGMENTS.into();
+            files.push(list);
+            tracing::info!(profile = %profile.name, "{}", crate::render::segments::summary(&rendered.segments));
         }
         tracker.record(StageName::Render, files, false)?;
         outputs.push(rendered.path);

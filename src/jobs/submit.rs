@@ -208,6 +208,7 @@ pub fn project_of(
         characters,
         scenes: scenes.len() as u32,
         created_ms: id.millis(),
+        revision: 0,
     };
     (info, scenes)
 }

@@ -62,10 +62,13 @@ pub fn timeline(project: &Project, speech: &[Vec<Speech>], visuals: Vec<Source>)
         let spoken: Vec<f64> = lines.iter().map(|s| s.duration).collect();
         let needed = scene_length(&spoken, transition.duration);
         let duration = scene.duration.unwrap_or(0.0).max(needed);
+        // The style's moves follow the scene's number, not its place, so a scene moved by an
+        // edit keeps its look (and its rendered segment).
+        let look = scene.look();
         let motion = scene.motion.unwrap_or_else(|| match source {
             // A pan would slide a card's text out of the frame: cards only breathe.
-            Source::Card { .. } => card_motion(index),
-            _ => style_motion(style, index),
+            Source::Card { .. } => card_motion(look),
+            _ => style_motion(style, look),
         });
         clips.push(Clip {
             source,

@@ -1,5 +1,7 @@
 //! Domain types: what a script says, before any timing or rendering decision. No I/O here.
 
+pub mod edit;
+
 use crate::plan::timeline::{Color, Motion, TransitionKind};
 use serde::{Deserialize, Serialize};
 use std::path::PathBuf;
@@ -133,6 +135,14 @@ pub struct Scene {
     pub transition: Option<TransitionKind>,
     /// Where the scene starts in its script (1-based line), for messages.
     pub source_line: usize,
+}
+
+impl Scene {
+    /// Which of the style's colours and moves the scene takes: its number's, so the scene
+    /// keeps them when edits move it.
+    pub fn look(&self) -> usize {
+        self.number.saturating_sub(1) as usize
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]

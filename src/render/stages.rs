@@ -170,8 +170,7 @@ pub fn visuals(script: &Script) -> Vec<Source> {
     project
         .scenes
         .iter()
-        .enumerate()
-        .map(|(i, s)| visuals::for_scene(s, i, &project.style, &script.base))
+        .map(|s| visuals::for_scene(s, &project.style, &script.base))
         .collect()
 }
 

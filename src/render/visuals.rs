@@ -9,14 +9,14 @@ use std::path::{Path, PathBuf};
 const IMAGE_EXTENSIONS: [&str; 5] = ["png", "jpg", "jpeg", "webp", "bmp"];
 
 /// `script_dir` is where images are looked for (itself and its `images/` folder).
-pub fn for_scene(scene: &Scene, index: usize, style: &Style, script_dir: &Path) -> Source {
+pub fn for_scene(scene: &Scene, style: &Style, script_dir: &Path) -> Source {
     if let Some(path) = &scene.image {
         return Source::Image { path: path.clone() };
     }
     if let Some(path) = matching_image(&scene.description, script_dir) {
         return Source::Image { path };
     }
-    let background = match style.palette.get(index % style.palette.len().max(1)) {
+    let background = match style.palette.get(scene.look() % style.palette.len().max(1)) {
         Some(&(from, to)) => Background::Gradient {
             from,
             to,

@@ -11,6 +11,7 @@
 //! | `project_jobs`   | project id ++ job id      | empty                     |
 //! | `assets`         | asset id                  | [`records::AssetRecord`]  |
 //! | `assets_by_hash` | sha256 (32 bytes) ++ id   | empty                     |
+//! | `revisions`      | project id ++ u32 BE rev. | [`records::RevisionRecord`]|
 //!
 //! sled blocks: async code calls it through `spawn_blocking`. Changes that touch several
 //! trees are one transaction, with closures free of side effects (sled may retry them).
@@ -20,7 +21,7 @@ pub mod records;
 
 use crate::jobs::model::{Artifact, Job};
 pub use id::{BadId, Id};
-use records::{AssetRecord, JobRecord, ProjectRecord, SceneRecord};
+use records::{AssetRecord, JobRecord, ProjectRecord, RevisionRecord, SceneRecord};
 use sled::transaction::{ConflictableTransactionError, TransactionError};
 use sled::Transactional;
 use std::path::{Path, PathBuf};
@@ -57,6 +58,17 @@ pub struct ProjectInfo {
     pub characters: Vec<String>,
     pub scenes: u32,
     pub created_ms: u64,
+    /// How many edits it has had (0: as its file says).
+    pub revision: u32,
+}
+
+/// An edit of a project, numbered from 1, with the whole script it left.
+#[derive(Debug, Clone)]
+pub struct Revision {
+    pub revision: u32,
+    pub at_ms: u64,
+    pub edit: crate::project::edit::Edit,
+    pub script: crate::render::stages::Script,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -79,6 +91,7 @@ pub struct Store {
     project_jobs: sled::Tree,
     assets: sled::Tree,
     assets_by_hash: sled::Tree,
+    revisions: sled::Tree,
 }
 
 fn encode<T: serde::Serialize>(value: &T) -> Vec<u8> {
@@ -128,6 +141,7 @@ impl Store {
             project_jobs: tree("project_jobs")?,
             assets: tree("assets")?,
             assets_by_hash: tree("assets_by_hash")?,
+            revisions: tree("revisions")?,
             path,
             db,
         })
@@ -275,7 +289,25 @@ impl Store {
         scenes: &[SceneInfo],
         before: u32,
     ) -> Result<(), StoreError> {
+        self.put_project_revision(project, scenes, before, None)
+    }
+
+    /// Like [`Store::put_project`], recording `revision` (the edit that made this project) in
+    /// the same transaction, so the project's revision number and its history always agree.
+    pub fn put_project_revision(
+        &self,
+        project: &ProjectInfo,
+        scenes: &[SceneInfo],
+        before: u32,
+        revision: Option<&Revision>,
+    ) -> Result<(), StoreError> {
         let key = project.id.key();
+        let revision = revision.map(|r| {
+            (
+                joined(&key, &r.revision.to_be_bytes()),
+                encode(&RevisionRecord::from(r)),
+            )
+        });
         let value = encode(&ProjectRecord::from(project));
         let scenes: Vec<(Vec<u8>, Vec<u8>)> = scenes
             .iter()
@@ -290,9 +322,12 @@ impl Store {
         let gone: Vec<Vec<u8>> = (scenes.len() as u32..before)
             .map(|i| joined(&key, &i.to_be_bytes()))
             .collect();
-        (&self.projects, &self.scenes)
-            .transaction(|(projects, scene_tree)| {
+        (&self.projects, &self.scenes, &self.revisions)
+            .transaction(|(projects, scene_tree, revisions)| {
                 projects.insert(&key[..], value.as_slice())?;
+                if let Some((k, v)) = &revision {
+                    revisions.insert(k.as_slice(), v.as_slice())?;
+                }
                 for (k, v) in &scenes {
                     scene_tree.insert(k.as_slice(), v.as_slice())?;
                 }
@@ -321,6 +356,23 @@ impl Store {
             .values()
             .map(|value| Ok(decode::<SceneRecord>("scene", &value?)?.into()))
             .collect()
+    }
+
+    /// Every edit of `project`, oldest first.
+    pub fn revisions(&self, project: Id) -> Result<Vec<Revision>, StoreError> {
+        self.revisions
+            .scan_prefix(project.key())
+            .values()
+            .map(|value| Ok(decode::<RevisionRecord>("revision", &value?)?.into()))
+            .collect()
+    }
+
+    /// Edit `revision` of `project`.
+    pub fn revision(&self, project: Id, revision: u32) -> Result<Option<Revision>, StoreError> {
+        self.revisions
+            .get(joined(&project.key(), &revision.to_be_bytes()))?
+            .map(|value| Ok(decode::<RevisionRecord>("revision", &value)?.into()))
+            .transpose()
     }
 
     /// Artifacts recorded with content `sha256`, with the job that made each.
@@ -481,6 +533,7 @@ mod tests {
             characters: vec!["NARRATOR".into()],
             scenes: 2,
             created_ms: 1,
+            revision: 0,
         };
         let scenes: Vec<SceneInfo> = (1..=2)
             .map(|n| SceneInfo {

@@ -2,12 +2,14 @@
 //! the domain can change while old records still read. Each record is JSON tagged with its
 //! version (`{"v":1,...}`); a new version adds a variant and a conversion from the old one.
 
-use super::{Id, ProjectInfo, SceneInfo};
+use super::{Id, ProjectInfo, Revision, SceneInfo};
 use crate::footage::edit::CutMode;
 use crate::jobs::model::{
     Artifact, FootageOptions, Job, JobOptions, JobState, Stage, StageName, StageState,
 };
 use crate::plan::timeline::{CaptionMode, Watermark};
+use crate::project::edit::Edit;
+use crate::render::stages::Script;
 use serde::{Deserialize, Serialize};
 use std::path::PathBuf;
 
@@ -46,6 +48,9 @@ pub struct JobV1 {
     started_ms: Option<u64>,
     finished_ms: Option<u64>,
     attempts: u32,
+    /// The project revision it renders; absent for a script read from its file.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    revision: Option<u32>,
 }
 
 #[derive(Serialize, Deserialize)]
@@ -168,6 +173,7 @@ impl From<&Job> for JobRecord {
             started_ms: job.started_ms,
             finished_ms: job.finished_ms,
             attempts: job.attempts,
+            revision: job.revision,
         })
     }
 }
@@ -209,6 +215,7 @@ impl From<JobRecord> for Job {
             started_ms: r.started_ms,
             finished_ms: r.finished_ms,
             attempts: r.attempts,
+            revision: r.revision,
         }
     }
 }
@@ -253,6 +260,9 @@ pub enum ProjectRecord {
         characters: Vec<String>,
         scenes: u32,
         created_ms: u64,
+        /// Edits made to it; absent in records from before editing (none).
+        #[serde(default)]
+        revision: u32,
     },
 }
 
@@ -267,6 +277,7 @@ impl From<&ProjectInfo> for ProjectRecord {
             characters: p.characters.clone(),
             scenes: p.scenes,
             created_ms: p.created_ms,
+            revision: p.revision,
         }
     }
 }
@@ -282,6 +293,7 @@ impl From<ProjectRecord> for ProjectInfo {
             characters,
             scenes,
             created_ms,
+            revision,
         } = record;
         ProjectInfo {
             id,
@@ -292,6 +304,48 @@ impl From<ProjectRecord> for ProjectInfo {
             characters,
             scenes,
             created_ms,
+            revision,
+        }
+    }
+}
+
+/// One edit of a project and the script it left.
+#[derive(Serialize, Deserialize)]
+#[serde(tag = "v")]
+pub enum RevisionRecord {
+    #[serde(rename = "1")]
+    V1 {
+        revision: u32,
+        at_ms: u64,
+        edit: Edit,
+        script: Script,
+    },
+}
+
+impl From<&Revision> for RevisionRecord {
+    fn from(r: &Revision) -> RevisionRecord {
+        RevisionRecord::V1 {
+            revision: r.revision,
+            at_ms: r.at_ms,
+            edit: r.edit.clone(),
+            script: r.script.clone(),
+        }
+    }
+}
+
+impl From<RevisionRecord> for Revision {
+    fn from(record: RevisionRecord) -> Revision {
+        let RevisionRecord::V1 {
+            revision,
+            at_ms,
+            edit,
+            script,
+        } = record;
+        Revision {
+            revision,
+            at_ms,
+            edit,
+            script,
         }
     }
 }

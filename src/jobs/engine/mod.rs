@@ -3,6 +3,7 @@
 //! `failed` or `cancelled`. Callers get a cheap `Clone` handle; changes go out as [`Event`]s.
 //! Running jobs is in [`worker`], watching them in [`supervisor`].
 
+mod edits;
 mod retention;
 mod supervisor;
 mod worker;
@@ -45,6 +46,8 @@ pub enum EngineError {
         action: &'static str,
         needs: &'static str,
     },
+    #[error(transparent)]
+    Edit(crate::project::edit::EditError),
     #[error(transparent)]
     Store(#[from] StoreError),
     #[error("{0}")]
@@ -109,6 +112,7 @@ impl Engine {
     /// Opens the store in `state_dir`, and queues again every job an earlier run left
     /// unfinished: a stage that was running is marked interrupted and resumes.
     pub fn open(state_dir: &Path, settings: Settings) -> Result<Engine, EngineError> {
+        crate::render::segments::set_workers(settings.segment_workers);
         let store = Store::open(state_dir)?;
         let mut queue = Queue::default();
         let mut jobs = HashMap::new();
@@ -168,6 +172,7 @@ impl Engine {
     /// New settings take effect at once: more workers start queued jobs, fewer let running
     /// ones finish.
     pub fn reconfigure(&self, settings: Settings) {
+        crate::render::segments::set_workers(settings.segment_workers);
         *self
             .inner
             .settings
@@ -343,6 +348,7 @@ impl Engine {
             submit::project_of(id, &name, source, parsed);
         if let Some(project) = &known {
             info.created_ms = project.created_ms;
+            info.revision = project.revision;
         }
         let before = known.as_ref().map_or(0, |p| p.scenes);
         self.inner.store.put_project(&info, &scenes, before)?;
@@ -360,9 +366,14 @@ impl Engine {
         let project = self.project(id)?;
         let defaults = self.settings().profiles;
         submit::check_options(&options, &defaults)?;
-        submit::check_file(&project.source)?;
-        submit::check_script(&project.source, &options)?;
-        let job = Job::new(Id::new(), project.source.clone(), options, Some(id));
+        // An edited project renders the script as stored; one never edited, its file.
+        let job = if project.revision > 0 {
+            self.revision_job(&project, options)
+        } else {
+            submit::check_file(&project.source)?;
+            submit::check_script(&project.source, &options)?;
+            Job::new(Id::new(), project.source.clone(), options, Some(id))
+        };
         self.inner.store.put_job(&job)?;
         lock(&self.inner.jobs).insert(job.id, job.clone());
         lock(&self.inner.queue).push(job.id, job.options.priority);

@@ -5,6 +5,7 @@ use super::{lock, Engine, EngineError, Event, Running, Stop};
 use crate::jobs::model::{now_ms, Artifact, Job, JobState, StageName, StageState};
 use crate::jobs::runner::{self, Tracker};
 use crate::jobs::submit;
+use crate::render::stages::Script;
 use crate::render::{Cancel, RenderError};
 use crate::store::Id;
 use std::path::PathBuf;
@@ -128,6 +129,25 @@ impl Engine {
         tracing::info!(state, seconds = started.elapsed().as_secs_f64(), "finished");
     }
 
+    /// The stored script of the project revision `job` renders, if it renders one.
+    fn revision_script(&self, job: &Job) -> Result<Option<Script>, RenderError> {
+        let (Some(project), Some(revision)) = (job.project, job.revision) else {
+            return Ok(None);
+        };
+        let stored = self.inner.store.revision(project, revision);
+        match stored {
+            Ok(Some(r)) => Ok(Some(r.script)),
+            Ok(None) => Err(RenderError::Input {
+                path: job.input.clone(),
+                message: format!("revision {revision} of the project is not stored"),
+            }),
+            Err(e) => Err(RenderError::Input {
+                path: job.input.clone(),
+                message: e.to_string(),
+            }),
+        }
+    }
+
     fn run_stages(&self, job: &Job, cancel: &Cancel) -> Result<Vec<PathBuf>, RenderError> {
         let settings = self.settings();
         let profiles =
@@ -137,12 +157,14 @@ impl Engine {
             })?;
         let dir = self.job_dir(job.id);
         let output_dir = self.output_dir(job);
+        let script = self.revision_script(job)?;
         let context = runner::Context {
             dir: &dir,
             output_dir: &output_dir,
             profiles: &profiles,
             cache: &self.inner.cache,
             cancel,
+            script: script.as_ref(),
         };
         let mut tracker = EngineTracker {
             engine: self,

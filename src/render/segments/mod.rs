@@ -98,6 +98,9 @@ pub fn render(
             (part, path)
         })
         .collect();
+    if let Some(dir) = parts.first().and_then(|(_, path)| path.parent()) {
+        sweep_dead_writers(dir);
+    }
     let missing: Vec<usize> = (0..segments.len())
         .filter(|&i| !parts[i].1.is_file())
         .collect();
@@ -140,6 +143,24 @@ pub fn summary(runs: &[SegmentRun]) -> String {
         runs.len(),
         runs.len() - encoded.len()
     )
+}
+
+/// Removes temp files in `dir` whose writer is gone (a render killed mid-segment), leaving
+/// those of segments another process is encoding now.
+fn sweep_dead_writers(dir: &Path) {
+    let writer = |name: &str| -> Option<u32> {
+        let rest = name.strip_prefix('.')?.strip_suffix(".part")?;
+        let (_, counter) = rest.rsplit_once('.')?;
+        counter.split_once('-')?.0.parse().ok()
+    };
+    for entry in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+        let name = entry.file_name().to_string_lossy().into_owned();
+        if let Some(pid) = writer(&name) {
+            if !Path::new("/proc").join(pid.to_string()).exists() {
+                let _ = std::fs::remove_file(entry.path());
+            }
+        }
+    }
 }
 
 /// What a worker tells the render.

@@ -61,6 +61,9 @@ pub fn on_grid(timeline: &Timeline, grid: u32) -> Timeline {
         clip.transition.duration = overlap / grid;
         end += length - overlap;
     }
+    // The roundings are not made up anywhere (say, in the last clip): that clip would then
+    // change, and be encoded again, with every edit before it. A video may so be a frame or
+    // two longer or shorter than the clips' lengths add up to.
     let moved = snapped.clip_starts();
     // How far the clip in which `t` falls was moved.
     let shift = |t: f64| {
