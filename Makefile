@@ -116,6 +116,7 @@ bench: models
 	bash bench/run.sh
 	bash bench/footage.sh
 	bash bench/talking.sh
+	bash bench/edit.sh
 
 # The binary, the systemd units (system and user), the D-Bus policy and activation file,
 # sysusers/tmpfiles entries and a commented config. `systemctl daemon-reload` afterwards.

@@ -42,10 +42,14 @@ pub fn part(timeline: &Timeline, media: &[ClipMedia], segment: &Segment, fps: u3
         .collect();
     Part {
         timeline: Timeline {
+            version: timeline.version,
+            name: timeline.name.clone(),
             clips,
             captions,
+            caption_style: timeline.caption_style.clone(),
+            // The sound is mixed once for the whole timeline, not per segment.
             audio: Default::default(),
-            ..timeline.clone()
+            watermark: timeline.watermark.clone(),
         },
         starts: segment.clips.iter().map(|&i| all_starts[i]).collect(),
         media: segment.clips.iter().map(|&i| media[i].clone()).collect(),
