@@ -1,8 +1,9 @@
 //! Timeline × profile → finished, verified files.
 //!
 //! [`render_file`] runs the [`stages`] in order: read the input (script or edit spec), speak the
-//! lines, choose visuals, plan the timeline, check every input file, mix the audio once, then
-//! for each profile ([`output`]) build the graph, play it into a temp file, verify it, and
+//! lines, choose visuals, plan the timeline, keep its clips to the profiles' frame grid, check
+//! every input file, mix the audio once, then for each profile ([`output`]) encode the
+//! [`segments`] not already cached, join them with the sound into a temp file, verify it, and
 //! rename it into place beside its `.srt` and `.vtt`. A failure leaves nothing at the output
 //! paths. The job engine runs the same stages one by one, saving each result.
 
