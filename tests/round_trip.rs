@@ -109,25 +109,27 @@ fn the_voices_word_times_agree_with_voice_activity() {
             .unwrap();
     println!("regions {regions:?}");
     println!("words {:?}", speech.words);
-    // How far a word's edge may lie outside heard speech: the detector's 32 ms windows and pads,
-    // plus a breathy onset ("Hold" starts with an unvoiced /h/ that Silero hears up to ~0.12 s
-    // after Piper's phone timing puts it).
-    const SLACK: f64 = 0.15;
-    // Every word is inside heard speech.
-    for word in &speech.words {
-        let inside = regions
-            .iter()
-            .any(|r| word.start >= r.start - SLACK && word.end <= r.end + SLACK);
+    // How far a word's edge may lie outside heard speech: the detector's 32 ms windows and pads.
+    const SLACK: f64 = 0.1;
+    // Every word is inside heard speech, but for where the first one starts: "Hold" opens on an
+    // unvoiced /h/ that Silero hears anywhere up to ~0.2 s after Piper's phone timing puts it
+    // (the voice's noise varies it from one synthesis to the next).
+    for (i, word) in speech.words.iter().enumerate() {
+        let inside = regions.iter().any(|r| {
+            (i == 0 || word.start >= r.start - SLACK)
+                && word.end <= r.end + SLACK
+                && word.end > r.start
+        });
         assert!(
             inside,
             "{word:?} is outside every speech region {regions:?}"
         );
     }
-    // Speech starts and ends where both say.
+    // Speech starts and ends where both say: the first word's voiced part is heard.
     let (first, last) = (&speech.words[0], speech.words.last().unwrap());
     let (heard_from, heard_to) = (regions[0].start, regions.last().unwrap().end);
     assert!(
-        (first.start - heard_from).abs() < SLACK,
+        first.start <= heard_from + SLACK && first.end > heard_from,
         "{first:?} vs {heard_from}"
     );
     assert!((last.end - heard_to).abs() < 0.2, "{last:?} vs {heard_to}");
