@@ -125,92 +125,10 @@ enum ProjectsCommand {
     Edit {
         id: String,
         #[command(subcommand)]
-        edit: EditCommand,
+        edit: reel::project::edit::Edit,
     },
     /// Render the project as it is now (its latest revision).
     Render { id: String },
-}
-
-#[derive(clap::Subcommand)]
-enum EditCommand {
-    /// Line LINE (from 1) of scene SCENE says TEXT.
-    Line {
-        scene: u32,
-        line: u32,
-        text: String,
-    },
-    /// What scene SCENE shows.
-    Action {
-        scene: u32,
-        text: String,
-    },
-    /// Scene SCENE shows the picture at PATH.
-    Picture {
-        scene: u32,
-        path: PathBuf,
-    },
-    /// Camera move: none, zoom-in, zoom-out, pan-left, pan-right.
-    Motion {
-        scene: u32,
-        motion: String,
-    },
-    /// How the scene comes in: cut, dissolve, fade-black, wipe-left, ...
-    Transition {
-        scene: u32,
-        kind: String,
-    },
-    /// Scene SCENE lasts SECONDS.
-    Duration {
-        scene: u32,
-        seconds: f64,
-    },
-    /// A new scene showing ACTION after scene AFTER (0: first).
-    AddScene {
-        after: u32,
-        action: String,
-    },
-    RemoveScene {
-        scene: u32,
-    },
-    /// Scene SCENE moves to place TO (from 1).
-    MoveScene {
-        scene: u32,
-        to: u32,
-    },
-    /// CHARACTER speaks with espeak-ng voice VOICE.
-    Voice {
-        character: String,
-        voice: String,
-        /// Speaking rate, 1.0 the voice's own pace.
-        #[arg(long, default_value_t = 1.0)]
-        rate: f64,
-    },
-}
-
-impl From<EditCommand> for reel::project::edit::Edit {
-    fn from(command: EditCommand) -> Self {
-        use reel::project::edit::Edit;
-        match command {
-            EditCommand::Line { scene, line, text } => Edit::Line { scene, line, text },
-            EditCommand::Action { scene, text } => Edit::Action { scene, text },
-            EditCommand::Picture { scene, path } => Edit::Picture { scene, path },
-            EditCommand::Motion { scene, motion } => Edit::Motion { scene, motion },
-            EditCommand::Transition { scene, kind } => Edit::Transition { scene, kind },
-            EditCommand::Duration { scene, seconds } => Edit::Duration { scene, seconds },
-            EditCommand::AddScene { after, action } => Edit::AddScene { after, action },
-            EditCommand::RemoveScene { scene } => Edit::RemoveScene { scene },
-            EditCommand::MoveScene { scene, to } => Edit::MoveScene { scene, to },
-            EditCommand::Voice {
-                character,
-                voice,
-                rate,
-            } => Edit::Voice {
-                character,
-                voice,
-                rate,
-            },
-        }
-    }
 }
 
 #[derive(clap::Args)]
@@ -466,7 +384,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
                     rt.block_on(projects_cli::show_project(bus, &id))?
                 }
                 Some(ProjectsCommand::Edit { id, edit }) => {
-                    rt.block_on(projects_cli::edit_project(bus, &id, edit.into()))?
+                    rt.block_on(projects_cli::edit_project(bus, &id, edit))?
                 }
                 Some(ProjectsCommand::Render { id }) => {
                     rt.block_on(projects_cli::render_project(bus, &id))?;

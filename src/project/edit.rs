@@ -12,57 +12,34 @@ use std::path::PathBuf;
 /// The longest scene an edit may ask for, seconds.
 pub const MAX_SCENE_SECONDS: f64 = 600.0;
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+/// One edit; also the `reel projects edit` subcommands (the doc lines are their help).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, clap::Subcommand)]
 #[serde(tag = "edit", rename_all = "kebab-case")]
 pub enum Edit {
-    /// Line `line` (from 1) of scene `scene` says `text`.
-    Line {
-        scene: u32,
-        line: u32,
-        text: String,
-    },
-    /// What scene `scene` shows (its action), which also picks its picture when it has none.
-    Action {
-        scene: u32,
-        text: String,
-    },
-    /// Scene `scene` shows the picture at `path` (absolute).
-    Picture {
-        scene: u32,
-        path: PathBuf,
-    },
-    /// Scene `scene`'s camera move: none, zoom-in, zoom-out, pan-left or pan-right.
-    Motion {
-        scene: u32,
-        motion: String,
-    },
-    /// How scene `scene` comes in: cut, dissolve, fade-black, wipe-left, ...
-    Transition {
-        scene: u32,
-        kind: String,
-    },
-    /// Scene `scene` lasts `seconds`.
-    Duration {
-        scene: u32,
-        seconds: f64,
-    },
-    /// A new scene showing `action`, after scene `after` (0: first).
-    AddScene {
-        after: u32,
-        action: String,
-    },
-    RemoveScene {
-        scene: u32,
-    },
-    /// Scene `scene` moves to place `to` (from 1).
-    MoveScene {
-        scene: u32,
-        to: u32,
-    },
-    /// `character` speaks with espeak-ng voice `voice` at `rate` (1.0: the voice's own pace).
+    /// Line LINE (from 1) of scene SCENE says TEXT.
+    Line { scene: u32, line: u32, text: String },
+    /// What scene SCENE shows (its action), which also picks its picture when it has none.
+    Action { scene: u32, text: String },
+    /// Scene SCENE shows the picture at PATH.
+    Picture { scene: u32, path: PathBuf },
+    /// Scene SCENE's camera move: none, zoom-in, zoom-out, pan-left or pan-right.
+    Motion { scene: u32, motion: String },
+    /// How scene SCENE comes in: cut, dissolve, fade-black, wipe-left, ...
+    Transition { scene: u32, kind: String },
+    /// Scene SCENE lasts SECONDS.
+    Duration { scene: u32, seconds: f64 },
+    /// A new scene showing ACTION after scene AFTER (0: first).
+    AddScene { after: u32, action: String },
+    /// Scene SCENE is removed.
+    RemoveScene { scene: u32 },
+    /// Scene SCENE moves to place TO (from 1).
+    MoveScene { scene: u32, to: u32 },
+    /// CHARACTER speaks with espeak-ng voice VOICE.
     Voice {
         character: String,
         voice: String,
+        /// Speaking rate, 1.0 the voice's own pace.
+        #[arg(long, default_value_t = 1.0)]
         rate: f64,
     },
 }
