@@ -351,3 +351,56 @@ fn reel_watch_does_the_same_with_no_daemon_and_survives_kill_9() {
         "the reason names the file as dropped: {reason}"
     );
 }
+
+/// CPU seconds (user + system, all threads) process `pid` has used so far.
+fn cpu_seconds(pid: u32) -> f64 {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap();
+    // The command name in parentheses may hold spaces; the fields after it do not.
+    let fields: Vec<&str> = stat
+        .rsplit_once(')')
+        .unwrap()
+        .1
+        .split_whitespace()
+        .collect();
+    let ticks: f64 = fields[11].parse::<f64>().unwrap() + fields[12].parse::<f64>().unwrap();
+    // SAFETY: sysconf only reads a constant of the system.
+    ticks / unsafe { libc::sysconf(libc::_SC_CLK_TCK) } as f64
+}
+
+/// Scanning the inbox opens and lists it, which inotify reports too; a watcher that woke on
+/// those events would rescan without end and keep a core busy while nothing happens.
+fn assert_idle(pid: u32, what: &str, log: impl Fn() -> String) {
+    // Past start-up (the first scan, the store opening).
+    std::thread::sleep(Duration::from_secs(2));
+    let before = cpu_seconds(pid);
+    std::thread::sleep(Duration::from_secs(4));
+    let used = cpu_seconds(pid) - before;
+    assert!(
+        used < 0.4,
+        "{what} used {used:.2} s of CPU in 4 s with nothing to do:\n{}",
+        log()
+    );
+}
+
+#[test]
+fn the_daemon_and_reel_watch_sleep_while_the_inbox_is_quiet() {
+    let daemon = Daemon::start(CONFIG);
+    let inbox = daemon.state_dir().join("inbox");
+    std::fs::write(inbox.join("story.txt"), script(1)).unwrap();
+    wait_until_settled(&inbox, Duration::from_secs(120), || daemon.log());
+    assert_idle(daemon.pid(), "the daemon", || daemon.log());
+
+    let dir = tempfile::tempdir().unwrap();
+    let log = dir.path().join("watch.log");
+    let mut watcher = watch(dir.path(), &log, &dir.path().join("cache"));
+    let result = std::panic::catch_unwind(|| {
+        assert_idle(watcher.id(), "reel watch", || {
+            std::fs::read_to_string(&log).unwrap_or_default()
+        })
+    });
+    let _ = watcher.kill();
+    let _ = watcher.wait();
+    if let Err(panic) = result {
+        std::panic::resume_unwind(panic);
+    }
+}
