@@ -128,7 +128,15 @@ enum ProjectsCommand {
         edit: reel::project::edit::Edit,
     },
     /// Render the project as it is now (its latest revision).
-    Render { id: String },
+    Render {
+        id: String,
+        /// Follow the job to its end with a progress bar; exit non-zero unless it is done.
+        #[arg(long)]
+        wait: bool,
+        /// No progress bar (with --wait).
+        #[arg(short, long)]
+        quiet: bool,
+    },
 }
 
 #[derive(clap::Args)]
@@ -386,8 +394,9 @@ fn run(cli: Cli) -> Result<ExitCode> {
                 Some(ProjectsCommand::Edit { id, edit }) => {
                     rt.block_on(projects_cli::edit_project(bus, &id, edit))?
                 }
-                Some(ProjectsCommand::Render { id }) => {
-                    rt.block_on(projects_cli::render_project(bus, &id))?;
+                Some(ProjectsCommand::Render { id, wait, quiet }) => {
+                    let done = rt.block_on(projects_cli::render_project(bus, &id, wait, quiet))?;
+                    return Ok(exit(done));
                 }
             }
             Ok(ExitCode::SUCCESS)

@@ -102,6 +102,17 @@ async fn an_edited_scene_re_renders_alone_and_a_reorder_only_its_transitions() {
             "{label} was encoded again: {again:?} of {count}"
         );
     }
+    // `reel jobs show` says the same, as one line per profile.
+    let id = second.id().await.unwrap();
+    let shown = daemon.reel(&["jobs", "show", &id]);
+    let shown = String::from_utf8_lossy(&shown.stdout);
+    let expected = format!(
+        "segments  preview-480p: {} of {count} encoded ({}), {} reused",
+        again.len(),
+        again.join(", "),
+        count - again.len()
+    );
+    assert!(shown.contains(&expected), "{expected:?} not in\n{shown}");
     let output = &second.outputs().await.unwrap()[0];
     let scenes = project.scenes().await.unwrap();
     assert_eq!(scenes.len(), 4);

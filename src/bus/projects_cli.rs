@@ -1,5 +1,6 @@
 //! `reel projects ...`: list, show, edit and render the daemon's stored projects.
 
+use super::cli::follow;
 use super::client::{explain, Client, ClientError};
 use super::Bus;
 use crate::project::edit::Edit;
@@ -65,13 +66,21 @@ pub async fn edit_project(bus: Bus, id: &str, edit: Edit) -> Result<(), ClientEr
     Ok(())
 }
 
-/// Queues a render of the project as it is now; prints the job's id.
-pub async fn render_project(bus: Bus, id: &str) -> Result<String, ClientError> {
+/// Queues a render of the project as it is now and prints the job's id; with `wait`, follows
+/// it to the end. Returns whether the job is done (or was queued, without `wait`).
+pub async fn render_project(
+    bus: Bus,
+    id: &str,
+    wait: bool,
+    quiet: bool,
+) -> Result<bool, ClientError> {
     let client = Client::connect(bus).await?;
     let project = client.project(client.find_project(id).await?).await?;
     let path = project.render(HashMap::new()).await.map_err(explain)?;
     let job = client.job(path).await?;
-    let id = job.id().await.map_err(explain)?;
-    println!("queued {id}");
-    Ok(id)
+    println!("queued {}", job.id().await.map_err(explain)?);
+    if !wait {
+        return Ok(true);
+    }
+    follow(&job, quiet).await
 }

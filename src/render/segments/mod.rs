@@ -127,21 +127,31 @@ pub fn render(
 
 /// `segments: 2 of 11 encoded (clip 3, clips 3+4), 9 reused`.
 pub fn summary(runs: &[SegmentRun]) -> String {
-    let encoded: Vec<&str> = runs
-        .iter()
-        .filter(|r| r.encoded)
-        .map(|r| r.label.as_str())
-        .collect();
+    format!(
+        "segments: {}",
+        tally(runs.iter().map(|r| (r.label.as_str(), r.encoded)))
+    )
+}
+
+/// `2 of 11 encoded (clip 3, clips 3+4), 9 reused`, from each segment's label and whether this
+/// render encoded it.
+pub fn tally<'a>(runs: impl IntoIterator<Item = (&'a str, bool)>) -> String {
+    let (mut total, mut encoded) = (0, Vec::new());
+    for (label, fresh) in runs {
+        total += 1;
+        if fresh {
+            encoded.push(label);
+        }
+    }
     let list = if encoded.is_empty() {
         String::new()
     } else {
         format!(" ({})", encoded.join(", "))
     };
     format!(
-        "segments: {} of {} encoded{list}, {} reused",
+        "{} of {total} encoded{list}, {} reused",
         encoded.len(),
-        runs.len(),
-        runs.len() - encoded.len()
+        total - encoded.len()
     )
 }
 
