@@ -33,6 +33,9 @@ pub enum Error {
     UnknownScene(String),
     /// An edit that cannot be made (a missing picture, a zero length, an unknown motion).
     InvalidEdit(String),
+    /// Over a limit of the daemon's config (queued jobs or kept output per user, the longest
+    /// video); the message names the limit.
+    Quota(String),
     /// The daemon failed at its own work (store, disk).
     Internal(String),
 }
@@ -74,6 +77,7 @@ impl From<EngineError> for Error {
                 | EditError::UnknownCharacter { .. },
             ) => Error::UnknownScene(message),
             EngineError::Edit(EditError::Invalid(_)) => Error::InvalidEdit(message),
+            EngineError::Quota(_) => Error::Quota(message),
             EngineError::Store(_) | EngineError::Io(_) => Error::Internal(message),
         }
     }

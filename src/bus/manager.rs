@@ -1,6 +1,7 @@
 //! `org.reel.Reel1.Manager` at `/org/reel/Reel1`: submit work, create and list projects, list
 //! jobs, health. Every method checks its input before anything is stored.
 
+use super::caller_uid;
 use super::error::{blocking, Error};
 use super::options;
 use super::publish;
@@ -10,6 +11,7 @@ use crate::models::install::install;
 use crate::models::Registry;
 use std::collections::HashMap;
 use std::path::PathBuf;
+use zbus::message::Header;
 use zbus::object_server::{ObjectServer, SignalEmitter};
 use zbus::zvariant::{OwnedObjectPath, OwnedValue, Value};
 
@@ -52,15 +54,17 @@ fn script_options(options: &HashMap<String, OwnedValue>) -> Result<options::Subm
 }
 
 impl Manager {
-    /// Queues the job and serves its object before the path goes back to the caller.
+    /// Queues the job for `owner` and serves its object before the path goes back to the
+    /// caller.
     async fn submit(
         &self,
         server: &ObjectServer,
         input: Input,
         options: crate::jobs::model::JobOptions,
+        owner: u32,
     ) -> Result<OwnedObjectPath, Error> {
         let engine = self.engine.clone();
-        let job = blocking(move || engine.submit(input, options)).await?;
+        let job = blocking(move || engine.submit(input, options, Some(owner))).await?;
         publish::add_job(server, &self.engine, job.id).await?;
         if let Some(project) = job.project {
             publish::add_project(server, &self.engine, project).await?;
@@ -78,18 +82,23 @@ impl Manager {
     async fn submit_script(
         &self,
         #[zbus(object_server)] server: &ObjectServer,
+        #[zbus(connection)] connection: &zbus::Connection,
+        #[zbus(header)] header: Header<'_>,
         source: String,
         options: HashMap<String, OwnedValue>,
     ) -> Result<OwnedObjectPath, Error> {
         let options = script_options(&options)?;
         let input = input_of(&source, options.format);
-        self.submit(server, input, options.job).await
+        let owner = caller_uid(connection, &header).await?;
+        self.submit(server, input, options.job, owner).await
     }
 
     /// Queues a render of an edit spec (`.toml`/`.json` timeline) or ad brief at `path`.
     async fn submit_spec(
         &self,
         #[zbus(object_server)] server: &ObjectServer,
+        #[zbus(connection)] connection: &zbus::Connection,
+        #[zbus(header)] header: Header<'_>,
         path: String,
         options: HashMap<String, OwnedValue>,
     ) -> Result<OwnedObjectPath, Error> {
@@ -100,7 +109,9 @@ impl Manager {
                 "{path}: an edit spec is a .toml or .json file (use SubmitScript for scripts)"
             )));
         }
-        self.submit(server, Input::File(file), options.job).await
+        let owner = caller_uid(connection, &header).await?;
+        self.submit(server, Input::File(file), options.job, owner)
+            .await
     }
 
     /// Queues an edit of the footage at `paths` (absolute, played in order) into a captioned
@@ -111,14 +122,17 @@ impl Manager {
     async fn submit_footage(
         &self,
         #[zbus(object_server)] server: &ObjectServer,
+        #[zbus(connection)] connection: &zbus::Connection,
+        #[zbus(header)] header: Header<'_>,
         paths: Vec<String>,
         options: HashMap<String, OwnedValue>,
     ) -> Result<OwnedObjectPath, Error> {
         let mut options = options::parse(&options).map_err(Error::InvalidOptions)?;
         options.job.footage.get_or_insert_with(Default::default);
+        let owner = caller_uid(connection, &header).await?;
         let engine = self.engine.clone();
         let paths = paths.into_iter().map(PathBuf::from).collect();
-        let job = blocking(move || engine.submit_footage(paths, options.job)).await?;
+        let job = blocking(move || engine.submit_footage(paths, options.job, Some(owner))).await?;
         publish::add_job(server, &self.engine, job.id).await?;
         Ok(super::job_path(job.id))
     }

@@ -18,6 +18,7 @@ pub mod proxy;
 pub mod publish;
 
 use crate::store::Id;
+use zbus::message::Header;
 use zbus::zvariant::OwnedObjectPath;
 
 pub const NAME: &str = "org.reel.Reel1";
@@ -64,4 +65,20 @@ pub fn project_path(id: Id) -> OwnedObjectPath {
 /// The id at the end of a job or project path.
 pub fn id_of(path: &str) -> Option<Id> {
     path.rsplit('/').next()?.parse().ok()
+}
+
+/// The Unix user behind the caller of a method, as the bus daemon vouches for it: the user
+/// whose quota the call counts against.
+pub async fn caller_uid(
+    connection: &zbus::Connection,
+    header: &Header<'_>,
+) -> Result<u32, error::Error> {
+    let sender = header
+        .sender()
+        .ok_or_else(|| error::Error::Internal("a method call with no sender".into()))?;
+    let bus = zbus::fdo::DBusProxy::new(connection).await?;
+    Ok(bus
+        .get_connection_unix_user(sender.clone().into())
+        .await
+        .map_err(zbus::Error::from)?)
 }

@@ -40,11 +40,14 @@ impl ProjectObject {
     async fn render(
         &self,
         #[zbus(object_server)] server: &zbus::ObjectServer,
+        #[zbus(connection)] connection: &zbus::Connection,
+        #[zbus(header)] header: zbus::message::Header<'_>,
         options: HashMap<String, OwnedValue>,
     ) -> Result<OwnedObjectPath, Error> {
         let options = super::options::parse(&options).map_err(Error::InvalidOptions)?;
+        let owner = super::caller_uid(connection, &header).await?;
         let (engine, id) = (self.engine.clone(), self.id);
-        let job = blocking(move || engine.render_project(id, options.job)).await?;
+        let job = blocking(move || engine.render_project(id, options.job, Some(owner))).await?;
         super::publish::add_job(server, &self.engine, job.id).await?;
         Ok(super::job_path(job.id))
     }

@@ -40,6 +40,12 @@ pub struct File {
     pub inbox_max_footage_bytes: Option<u64>,
     /// `report` (default) or `render` for a file with the content of one already taken.
     pub inbox_duplicates: Option<String>,
+    /// Jobs one D-Bus user may have queued or running at once (default: no limit).
+    pub quota_queued_jobs: Option<usize>,
+    /// Bytes of output one D-Bus user's finished jobs may keep (default: no limit).
+    pub quota_output_bytes: Option<u64>,
+    /// The longest video any job may make, in seconds (default: no limit).
+    pub max_video_seconds: Option<f64>,
 }
 
 /// Paths for the model runtime: read at start only, since ONNX Runtime stays loaded for the
@@ -88,6 +94,9 @@ impl File {
                 .inbox_max_footage_bytes
                 .or(self.inbox_max_footage_bytes),
             inbox_duplicates: over.inbox_duplicates.or(self.inbox_duplicates),
+            quota_queued_jobs: over.quota_queued_jobs.or(self.quota_queued_jobs),
+            quota_output_bytes: over.quota_output_bytes.or(self.quota_output_bytes),
+            max_video_seconds: over.max_video_seconds.or(self.max_video_seconds),
         }
     }
 }
@@ -160,6 +169,7 @@ fn check(file: File, state_dir: &Path, path: &Path) -> Result<(Settings, ModelPa
         path: path.to_path_buf(),
         message,
     };
+    let quota = check_quota(&file).map_err(invalid)?;
     let workers = file.workers.unwrap_or_else(Settings::default_workers);
     if !(1..=64).contains(&workers) {
         return Err(invalid(format!("workers = {workers}: give 1 to 64")));
@@ -215,12 +225,36 @@ fn check(file: File, state_dir: &Path, path: &Path) -> Result<(Settings, ModelPa
         profiles,
         forget_after: (forget > 0.0).then(|| Duration::from_secs_f64(forget)),
         segment_workers,
+        quota,
     };
     let models = ModelPaths {
         onnxruntime: file.onnxruntime,
         models_dir: file.models_dir,
     };
     Ok((settings, models))
+}
+
+/// The quota keys, checked: each limit, when set, is above zero.
+fn check_quota(file: &File) -> Result<crate::jobs::quota::Quota, String> {
+    if file.quota_queued_jobs == Some(0) {
+        return Err("quota_queued_jobs = 0: give 1 or more (or leave it out for no limit)".into());
+    }
+    if file.quota_output_bytes == Some(0) {
+        return Err("quota_output_bytes = 0: give 1 or more (or leave it out for no limit)".into());
+    }
+    if let Some(s) = file
+        .max_video_seconds
+        .filter(|s| !(s.is_finite() && *s > 0.0))
+    {
+        return Err(format!(
+            "max_video_seconds = {s}: give a positive number of seconds"
+        ));
+    }
+    Ok(crate::jobs::quota::Quota {
+        queued_jobs: file.quota_queued_jobs,
+        output_bytes: file.quota_output_bytes,
+        video_seconds: file.max_video_seconds,
+    })
 }
 
 /// The inbox keys, checked: an absolute folder, positive times, a known duplicates policy.
@@ -369,6 +403,10 @@ mod tests {
             "onnxruntime = \"libonnxruntime.so\"",
             "onnxruntime = \"/nowhere/libonnxruntime.so\"",
             "forget_jobs_after_s = -1.0",
+            "quota_queued_jobs = 0",
+            "quota_output_bytes = 0",
+            "max_video_seconds = 0.0",
+            "max_video_seconds = nan",
         ] {
             let file = parse(text, Path::new("c")).unwrap();
             assert!(
@@ -376,5 +414,21 @@ mod tests {
                 "{text}"
             );
         }
+    }
+
+    #[test]
+    fn quota_keys_become_the_engine_quota() {
+        let text =
+            "quota_queued_jobs = 3\nquota_output_bytes = 1000000\nmax_video_seconds = 90.0\n";
+        let file = parse(text, Path::new("c")).unwrap();
+        let (settings, _) = check(file, Path::new("/s"), Path::new("c")).unwrap();
+        assert_eq!(
+            settings.quota,
+            crate::jobs::quota::Quota {
+                queued_jobs: Some(3),
+                output_bytes: Some(1_000_000),
+                video_seconds: Some(90.0),
+            }
+        );
     }
 }

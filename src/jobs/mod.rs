@@ -7,6 +7,7 @@ pub mod artifacts;
 mod engine;
 pub mod model;
 pub mod queue;
+pub mod quota;
 pub mod runner;
 pub mod submit;
 
@@ -29,6 +30,8 @@ pub struct Settings {
     pub forget_after: Option<Duration>,
     /// Segments of one render encoded at once; 0 lets the renderer choose (one per two cores).
     pub segment_workers: usize,
+    /// What one user may queue and keep, and how long a video may be.
+    pub quota: quota::Quota,
 }
 
 impl Settings {

@@ -241,6 +241,9 @@ pub struct Job {
     /// The edit of its project it renders (the script as stored then), instead of reading
     /// `input`.
     pub revision: Option<u32>,
+    /// The Unix user who asked for it over D-Bus (none for the inbox's jobs), whose quota it
+    /// counts against.
+    pub owner: Option<u32>,
 }
 
 impl Job {
@@ -264,6 +267,7 @@ impl Job {
             finished_ms: None,
             attempts: 0,
             revision: None,
+            owner: None,
         }
     }
 

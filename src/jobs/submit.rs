@@ -5,7 +5,7 @@ use super::model::JobOptions;
 use crate::render::error::RenderError;
 use crate::render::profile::{self, Profile};
 use crate::render::stages::{self, Parsed};
-use crate::script::{self, outline};
+use crate::script::outline;
 use crate::store::{Id, ProjectInfo, SceneInfo};
 use std::path::{Path, PathBuf};
 
@@ -54,13 +54,17 @@ pub fn text_extension(format: Option<&str>) -> Result<&'static str, Invalid> {
 }
 
 /// Footage files and the music for an edit: absolute paths to files that can be edited.
-pub fn check_footage(paths: &[PathBuf], music: Option<&Path>) -> Result<(), Invalid> {
+/// Returns the footage's seconds, all files together.
+pub fn check_footage(paths: &[PathBuf], music: Option<&Path>) -> Result<f64, Invalid> {
     if paths.is_empty() {
         return Err(Invalid::Path("no footage given".into()));
     }
+    let mut seconds = 0.0;
     for path in paths {
         check_file(path)?;
-        crate::footage::probe::probe(path).map_err(|e| Invalid::Footage(e.to_string()))?;
+        let footage =
+            crate::footage::probe::probe(path).map_err(|e| Invalid::Footage(e.to_string()))?;
+        seconds += footage.duration;
     }
     if let Some(music) = music {
         check_file(music)?;
@@ -73,7 +77,7 @@ pub fn check_footage(paths: &[PathBuf], music: Option<&Path>) -> Result<(), Inva
             )));
         }
     }
-    Ok(())
+    Ok(seconds)
 }
 
 /// A file path from a caller: absolute, an existing readable file.
@@ -108,6 +112,15 @@ pub fn check_script(input: &Path, options: &JobOptions) -> Result<Parsed, Invali
         RenderError::Consent { .. } => Invalid::Consent(e.to_string()),
         _ => Invalid::Script(e.to_string()),
     })
+}
+
+/// How long the video of `parsed` will be: a spec's timeline exactly, a script as estimated
+/// before its lines are spoken.
+pub fn video_seconds(parsed: &Parsed) -> f64 {
+    match parsed {
+        Parsed::Script(script) => outline::estimated_seconds(&script.project),
+        Parsed::Spec(planned) => planned.timeline.duration(),
+    }
 }
 
 /// The profiles a job renders: its own, else the daemon's defaults.
@@ -148,10 +161,7 @@ pub fn project_of(
 ) -> (ProjectInfo, Vec<SceneInfo>) {
     let (title, format, characters, scenes) = match parsed {
         Parsed::Script(s) => {
-            let estimates = outline::scene_estimates(&script::Parsed {
-                project: s.project.clone(),
-                warnings: Vec::new(),
-            });
+            let estimates = outline::scene_estimates(&s.project);
             let scenes: Vec<SceneInfo> = s
                 .project
                 .scenes

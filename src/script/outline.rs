@@ -4,12 +4,12 @@
 use super::estimate::{speech_seconds, WORDS_PER_MINUTE};
 use super::{Format, Parsed};
 use crate::plan::from_project::{scene_length, transition_in};
+use crate::project::Project;
 use std::fmt::Write;
 
 /// Estimated seconds of each scene, as a render would plan them before measuring speech.
-pub fn scene_estimates(parsed: &Parsed) -> Vec<f64> {
-    parsed
-        .project
+pub fn scene_estimates(project: &Project) -> Vec<f64> {
+    project
         .scenes
         .iter()
         .enumerate()
@@ -19,22 +19,27 @@ pub fn scene_estimates(parsed: &Parsed) -> Vec<f64> {
                 .iter()
                 .map(|l| speech_seconds(&l.text, WORDS_PER_MINUTE))
                 .collect();
-            let transition = transition_in(&parsed.project.style, i, scene.transition).duration;
+            let transition = transition_in(&project.style, i, scene.transition).duration;
             scene_length(&lines, transition).max(scene.duration.unwrap_or(0.0))
         })
         .collect()
 }
 
-pub fn outline(parsed: &Parsed, format: Format) -> String {
-    let project = &parsed.project;
-    let estimates = scene_estimates(parsed);
+/// Estimated seconds of the whole video: the scenes less the transitions' overlaps.
+pub fn estimated_seconds(project: &Project) -> f64 {
     let overlaps: f64 = project
         .scenes
         .iter()
         .enumerate()
         .map(|(i, s)| transition_in(&project.style, i, s.transition).duration)
         .sum();
-    let total = estimates.iter().sum::<f64>() - overlaps;
+    scene_estimates(project).iter().sum::<f64>() - overlaps
+}
+
+pub fn outline(parsed: &Parsed, format: Format) -> String {
+    let project = &parsed.project;
+    let estimates = scene_estimates(project);
+    let total = estimated_seconds(project);
     let format = match format {
         Format::Plain => "plain script",
         Format::Fountain => "Fountain screenplay",
@@ -134,7 +139,7 @@ mod tests {
         assert!(text.contains("NARRATOR             voice en-us (pitch +0), 1 line"));
         assert!(text.contains("scene 1 (line 3, ~"));
         assert!(text.contains("  ALICE: Hello."));
-        let estimates = scene_estimates(&parsed);
+        let estimates = scene_estimates(&parsed.project);
         assert!(estimates[0] > 2.0 && estimates[1] == 3.0, "{estimates:?}");
     }
 }

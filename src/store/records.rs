@@ -51,6 +51,9 @@ pub struct JobV1 {
     /// The project revision it renders; absent for a script read from its file.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     revision: Option<u32>,
+    /// The uid of the D-Bus caller; absent for the inbox's jobs and in older records.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    owner: Option<u32>,
 }
 
 #[derive(Serialize, Deserialize)]
@@ -174,6 +177,7 @@ impl From<&Job> for JobRecord {
             finished_ms: job.finished_ms,
             attempts: job.attempts,
             revision: job.revision,
+            owner: job.owner,
         })
     }
 }
@@ -216,6 +220,7 @@ impl From<JobRecord> for Job {
             finished_ms: r.finished_ms,
             attempts: r.attempts,
             revision: r.revision,
+            owner: r.owner,
         }
     }
 }

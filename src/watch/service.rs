@@ -152,10 +152,11 @@ impl Service {
     }
 
     /// Queues the job for a file in `processing/`: an edit for footage, a render otherwise.
+    /// Nobody owns it: the inbox is the host's, with limits of its own.
     fn submit(&self, input: PathBuf, options: JobOptions) -> Result<Job, EngineError> {
         match options.footage {
-            Some(_) => self.engine.submit_footage(vec![input], options),
-            None => self.engine.submit(Input::File(input), options),
+            Some(_) => self.engine.submit_footage(vec![input], options, None),
+            None => self.engine.submit(Input::File(input), options, None),
         }
     }
 

@@ -55,7 +55,7 @@ impl Engine {
     }
 
     /// The script a project holds now: its latest revision, or its file before any edit.
-    fn current_script(&self, project: &ProjectInfo) -> Result<Script, EngineError> {
+    pub(super) fn current_script(&self, project: &ProjectInfo) -> Result<Script, EngineError> {
         if project.revision > 0 {
             if let Some(latest) = self.inner.store.revision(project.id, project.revision)? {
                 return Ok(latest.script);

@@ -49,6 +49,8 @@ pub enum EngineError {
     #[error(transparent)]
     Edit(crate::project::edit::EditError),
     #[error(transparent)]
+    Quota(#[from] crate::jobs::quota::OverQuota),
+    #[error(transparent)]
     Store(#[from] StoreError),
     #[error("{0}")]
     Io(String),
@@ -250,7 +252,12 @@ impl Engine {
 
     /// Checks `input` and `options`, stores a project for it and queues a job. Blocking: call
     /// it off the async threads.
-    pub fn submit(&self, input: Input, options: JobOptions) -> Result<Job, EngineError> {
+    pub fn submit(
+        &self,
+        input: Input,
+        options: JobOptions,
+        owner: Option<u32>,
+    ) -> Result<Job, EngineError> {
         let defaults = self.settings().profiles;
         submit::check_options(&options, &defaults)?;
         let id = Id::new();
@@ -258,6 +265,7 @@ impl Engine {
             Input::File(path) => {
                 submit::check_file(&path)?;
                 let parsed = submit::check_script(&path, &options)?;
+                self.check_length(&parsed, &path.display().to_string())?;
                 (path, parsed)
             }
             Input::Text { text, format } => {
@@ -266,17 +274,25 @@ impl Engine {
                 let path = dir.join(format!("script.{extension}"));
                 render::cache::write_atomic(&path, text.as_bytes())
                     .map_err(|e| EngineError::Io(format!("{}: {e}", path.display())))?;
-                match submit::check_script(&path, &options) {
+                let checked = submit::check_script(&path, &options)
+                    .map_err(EngineError::from)
+                    .and_then(|parsed| {
+                        self.check_length(&parsed, "the submitted script")?;
+                        Ok(parsed)
+                    });
+                match checked {
                     Ok(parsed) => (path, parsed),
                     Err(err) => {
                         let _ = std::fs::remove_dir_all(&dir);
-                        return Err(err.into());
+                        return Err(err);
                     }
                 }
             }
         };
         let project = self.add_project(&path, &parsed)?;
-        self.enqueue(Job::new(id, path, options, Some(project)))
+        let mut job = Job::new(id, path, options, Some(project));
+        job.owner = owner;
+        self.enqueue(job)
     }
 
     /// Queues an edit of `paths` (played in order) with `options.footage` (defaults where
@@ -286,22 +302,45 @@ impl Engine {
         &self,
         paths: Vec<PathBuf>,
         mut options: JobOptions,
+        owner: Option<u32>,
     ) -> Result<Job, EngineError> {
         if options.profiles.is_empty() {
             options.profiles = vec![crate::footage::edit::PROFILE.to_string()];
         }
         submit::check_options(&options, &self.settings().profiles)?;
         let mut footage = options.footage.take().unwrap_or_default();
-        submit::check_footage(&paths, footage.music.as_deref())?;
+        let seconds = submit::check_footage(&paths, footage.music.as_deref())?;
+        // The cut is at most the target, and never longer than what it is cut from.
+        let length = footage.target.map_or(seconds, |target| target.min(seconds));
+        let what = format!("the edit of {}", paths[0].display());
+        self.settings().quota.check_length(length, &what)?;
         footage.more = paths[1..].to_vec();
         options.footage = Some(footage);
-        self.enqueue(Job::new(Id::new(), paths[0].clone(), options, None))
+        let mut job = Job::new(Id::new(), paths[0].clone(), options, None);
+        job.owner = owner;
+        self.enqueue(job)
+    }
+
+    /// Refuses a script or spec (`what`, in messages) whose video would run longer than
+    /// `max_video_seconds`; a script is judged by its estimated length.
+    fn check_length(&self, parsed: &Parsed, what: &str) -> Result<(), EngineError> {
+        let seconds = submit::video_seconds(parsed);
+        Ok(self.settings().quota.check_length(seconds, what)?)
     }
 
     fn enqueue(&self, job: Job) -> Result<Job, EngineError> {
         let id = job.id;
-        self.inner.store.put_job(&job)?;
-        lock(&self.inner.jobs).insert(id, job.clone());
+        let quota = self.settings().quota;
+        {
+            // Counted and added under one lock, so two submissions cannot both take the last
+            // place in a quota.
+            let mut jobs = lock(&self.inner.jobs);
+            if let Some(owner) = job.owner {
+                quota.admit(owner, jobs.values())?;
+            }
+            self.inner.store.put_job(&job)?;
+            jobs.insert(id, job.clone());
+        }
         lock(&self.inner.queue).push(id, job.options.priority);
         tracing::info!(job = %id, input = %job.input.display(), "queued");
         self.emit(Event::JobAdded(id));
@@ -361,25 +400,29 @@ impl Engine {
         Ok(id)
     }
 
-    /// Renders a stored project's script again as a new job.
-    pub fn render_project(&self, id: Id, options: JobOptions) -> Result<Job, EngineError> {
+    /// Renders a stored project's script again as a new job for `owner`.
+    pub fn render_project(
+        &self,
+        id: Id,
+        options: JobOptions,
+        owner: Option<u32>,
+    ) -> Result<Job, EngineError> {
         let project = self.project(id)?;
         let defaults = self.settings().profiles;
         submit::check_options(&options, &defaults)?;
         // An edited project renders the script as stored; one never edited, its file.
-        let job = if project.revision > 0 {
-            self.revision_job(&project, options)
+        let (mut job, parsed) = if project.revision > 0 {
+            let script = self.current_script(&project)?;
+            (self.revision_job(&project, options), Parsed::Script(script))
         } else {
             submit::check_file(&project.source)?;
-            submit::check_script(&project.source, &options)?;
-            Job::new(Id::new(), project.source.clone(), options, Some(id))
+            let parsed = submit::check_script(&project.source, &options)?;
+            let job = Job::new(Id::new(), project.source.clone(), options, Some(id));
+            (job, parsed)
         };
-        self.inner.store.put_job(&job)?;
-        lock(&self.inner.jobs).insert(job.id, job.clone());
-        lock(&self.inner.queue).push(job.id, job.options.priority);
-        self.emit(Event::JobAdded(job.id));
-        self.inner.wake.notify_one();
-        Ok(job)
+        self.check_length(&parsed, &format!("project {}", project.name))?;
+        job.owner = owner;
+        self.enqueue(job)
     }
 
     // ---- steering ----
@@ -423,6 +466,10 @@ impl Engine {
                 action: "retry",
                 needs: "failed or cancelled",
             });
+        }
+        if let Some(owner) = job.owner {
+            let quota = self.settings().quota;
+            quota.admit(owner, lock(&self.inner.jobs).values())?;
         }
         job.state = JobState::Queued;
         job.error = None;
