@@ -6,14 +6,20 @@
 mod common;
 
 use common::daemon::{job, long_script, manager, wait_until, Daemon};
+use reel::bus::proxy::ManagerProxy;
 use std::collections::HashMap;
+use std::path::Path;
 use std::time::Duration;
 
-/// The D-Bus error name and message of a refused call.
-fn refusal<T: std::fmt::Debug>(result: zbus::Result<T>) -> (String, String) {
-    match result {
+/// Submits `script`, which must be refused as over quota; returns the refusal's message.
+async fn refused(manager: &ManagerProxy<'_>, script: &Path) -> String {
+    match manager
+        .submit_script(&script.to_string_lossy(), HashMap::new())
+        .await
+    {
         Err(zbus::Error::MethodError(name, message, _)) => {
-            (name.to_string(), message.unwrap_or_default())
+            assert_eq!(name.as_str(), "org.reel.Reel1.Error.Quota");
+            message.unwrap_or_default()
         }
         other => panic!("expected a refusal, got {other:?}"),
     }
@@ -44,12 +50,7 @@ async fn queued_jobs_and_video_length_are_limited_by_name() {
 
     // A third while both are queued or running: refused, naming the limit and the user.
     let third = long_script(dir, "story-2.txt", 3);
-    let (name, message) = refusal(
-        manager
-            .submit_script(&third.to_string_lossy(), HashMap::new())
-            .await,
-    );
-    assert_eq!(name, "org.reel.Reel1.Error.Quota");
+    let message = refused(&manager, &third).await;
     assert!(
         message.contains("quota_queued_jobs = 2")
             && message.contains(&format!("uid {} has 2 jobs", uid())),
@@ -63,12 +64,7 @@ async fn queued_jobs_and_video_length_are_limited_by_name() {
 
     // Too long a video is refused before any work, whoever asks; the CLI says so too.
     let long = long_script(dir, "long.txt", 12);
-    let (name, message) = refusal(
-        manager
-            .submit_script(&long.to_string_lossy(), HashMap::new())
-            .await,
-    );
-    assert_eq!(name, "org.reel.Reel1.Error.Quota");
+    let message = refused(&manager, &long).await;
     assert!(
         message.contains("max_video_seconds = 40") && message.contains("long.txt"),
         "{message}"
@@ -121,8 +117,7 @@ async fn kept_output_is_limited_until_it_is_removed() {
     .await;
     assert_eq!(state, "done", "{}", daemon.log());
 
-    let (name, message) = refusal(manager.submit_script(&source, HashMap::new()).await);
-    assert_eq!(name, "org.reel.Reel1.Error.Quota");
+    let message = refused(&manager, &script).await;
     assert!(message.contains("quota_output_bytes = 1"), "{message}");
     assert_eq!(manager.list_jobs().await.unwrap().len(), 1);
 
