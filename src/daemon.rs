@@ -1,9 +1,10 @@
 //! `reel daemon`: the store, the job engine, the bus and the signals, wired together.
 //!
-//! Start-up: config (refused with the key named when wrong) → store (unfinished jobs queued
-//! again) → bus name → READY=1. SIGTERM or SIGINT: STOPPING=1, running stages are stopped and
-//! recorded as interrupted (they resume on the next start), every task is awaited, the store
-//! flushed. SIGHUP re-reads the config and applies it without a restart.
+//! Start-up: a writable state folder → config (refused with the key named when wrong) →
+//! store (unfinished jobs queued again) → bus name → READY=1. SIGTERM or SIGINT: STOPPING=1,
+//! running stages are stopped and recorded as interrupted (they resume on the next start),
+//! every task is awaited, the store flushed. SIGHUP re-reads the config and applies it
+//! without a restart.
 
 pub mod config;
 pub mod notify;
@@ -12,7 +13,7 @@ use crate::bus::{publish, Bus};
 use crate::jobs::{Engine, Settings};
 use notify::Notifier;
 use std::future::Future;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use tokio::sync::watch;
 
 #[derive(Debug, Clone)]
@@ -62,11 +63,33 @@ pub fn default_state_dir() -> PathBuf {
         .unwrap_or_else(|| PathBuf::from("/var/lib/reel"))
 }
 
+/// The store lives in the state folder: a start that could not write there is refused with
+/// the reason, before sled opens anything in it.
+fn check_writable(dir: &Path) -> Result<(), DaemonError> {
+    let probe = dir.join(".reel-write-check");
+    let written = std::fs::create_dir_all(dir)
+        .and_then(|()| std::fs::write(&probe, b""))
+        .and_then(|()| std::fs::remove_file(&probe));
+    match written {
+        Ok(()) => Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::ReadOnlyFilesystem => {
+            Err(DaemonError::Io(format!(
+                "the state folder {} is on a read-only file system; reel keeps its store there \
+                 and must write to it (mount it read-write, or give another with --state-dir)",
+                dir.display()
+            )))
+        }
+        Err(e) => Err(DaemonError::Io(format!(
+            "the state folder {} cannot be written: {e}",
+            dir.display()
+        ))),
+    }
+}
+
 /// Runs until SIGTERM/SIGINT or until `stop` resolves.
 pub async fn run(options: Options, stop: impl Future<Output = ()>) -> Result<(), DaemonError> {
     let notifier = Notifier::from_env();
-    std::fs::create_dir_all(&options.state_dir)
-        .map_err(|e| DaemonError::Io(format!("{}: {e}", options.state_dir.display())))?;
+    check_writable(&options.state_dir)?;
     // The daemon's renders are judged by the consents recorded with it.
     crate::consent::set_dir(options.state_dir.clone());
     let config::Loaded {

@@ -3,7 +3,7 @@
 
 mod common;
 
-use common::daemon::{job, long_script, manager, part_files, wait_until, Daemon};
+use common::daemon::{job, long_script, manager, part_files, wait_for_end, wait_until, Daemon};
 use reel::render::probe;
 use std::collections::HashMap;
 use std::time::{Duration, Instant};
@@ -925,10 +925,7 @@ async fn a_real_persons_portrait_needs_consent_recorded_over_the_bus() {
         (&id, "Eileen Collins", true)
     );
     let job = submit(&conn, &script, HashMap::new()).await;
-    wait_until(&job, Duration::from_secs(120), |s, _, _| {
-        s == "done" || s == "failed"
-    })
-    .await;
+    wait_for_end(&job, Duration::from_secs(120)).await;
     assert_eq!(
         job.state().await.unwrap(),
         "done",

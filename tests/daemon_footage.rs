@@ -3,7 +3,7 @@
 
 mod common;
 
-use common::daemon::{job, manager, wait_until, Daemon};
+use common::daemon::{job, manager, wait_for_end, Daemon};
 use std::collections::HashMap;
 use std::time::Duration;
 use zbus::zvariant::Value;
@@ -25,10 +25,7 @@ async fn submitted_footage_goes_through_its_own_stages_to_a_vertical_clip() {
         .await
         .unwrap();
     let job = job(&conn, path).await;
-    let (state, ..) = wait_until(&job, Duration::from_secs(180), |state, _, _| {
-        state == "done" || state == "failed"
-    })
-    .await;
+    let state = wait_for_end(&job, Duration::from_secs(180)).await;
     assert_eq!(
         state,
         "done",

@@ -5,7 +5,7 @@
 
 mod common;
 
-use common::daemon::{job, long_script, manager, wait_until, Daemon};
+use common::daemon::{job, long_script, manager, wait_for_end, wait_until, Daemon};
 use reel::bus::proxy::ManagerProxy;
 use std::collections::HashMap;
 use std::path::Path;
@@ -111,10 +111,7 @@ async fn kept_output_is_limited_until_it_is_removed() {
             .unwrap(),
     )
     .await;
-    let (state, ..) = wait_until(&first, Duration::from_secs(240), |s, _, _| {
-        s == "done" || s == "failed"
-    })
-    .await;
+    let state = wait_for_end(&first, Duration::from_secs(240)).await;
     assert_eq!(state, "done", "{}", daemon.log());
 
     let message = refused(&manager, &script).await;

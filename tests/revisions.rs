@@ -4,7 +4,7 @@
 
 mod common;
 
-use common::daemon::{job, long_script, manager, wait_until, Daemon};
+use common::daemon::{job, long_script, manager, wait_for_end, Daemon};
 use reel::bus::proxy::{JobProxy, ProjectProxy};
 use reel::render::probe;
 use std::collections::HashMap;
@@ -32,10 +32,7 @@ async fn render(
 ) -> JobProxy<'static> {
     let options = HashMap::from([("profile", Value::from("preview-480p"))]);
     let job = job(conn, project.render(options).await.unwrap()).await;
-    let (state, ..) = wait_until(&job, Duration::from_secs(240), |s, _, _| {
-        s == "done" || s == "failed"
-    })
-    .await;
+    let state = wait_for_end(&job, Duration::from_secs(240)).await;
     assert_eq!(
         state,
         "done",

@@ -34,6 +34,9 @@ pub enum RenderError {
     },
     #[error("{path}: {message}")]
     Io { path: PathBuf, message: String },
+    /// The file system of `path` filled up while it was written.
+    #[error("no space left on {}: free some and run it again", .path.display())]
+    NoSpace { path: PathBuf },
     #[error("{character}'s portrait {path} shows a real person and cannot be used: {reason}")]
     Consent {
         character: String,
@@ -52,10 +55,28 @@ pub enum RenderError {
 }
 
 impl RenderError {
-    pub fn io(path: impl Into<PathBuf>, err: impl std::fmt::Display) -> RenderError {
+    /// An error reading or writing `path`; a full disk is named as such
+    /// ([`RenderError::NoSpace`]), with the folder that filled.
+    pub fn io(path: impl Into<PathBuf>, err: impl std::fmt::Display + 'static) -> RenderError {
+        let path = path.into();
+        let any: &dyn std::any::Any = &err;
+        let full = any
+            .downcast_ref::<std::io::Error>()
+            .is_some_and(|e| e.kind() == std::io::ErrorKind::StorageFull);
+        if full {
+            return RenderError::no_space(&path);
+        }
         RenderError::Io {
-            path: path.into(),
+            path,
             message: err.to_string(),
+        }
+    }
+
+    /// No space left where `file` was being written: the folder it is in.
+    pub fn no_space(file: &std::path::Path) -> RenderError {
+        let folder = file.parent().filter(|p| !p.as_os_str().is_empty());
+        RenderError::NoSpace {
+            path: folder.unwrap_or(file).to_path_buf(),
         }
     }
 }

@@ -262,6 +262,17 @@ fn pipeline_error(
     if let Some(details) = err.debug() {
         tracing::debug!(%element, %details, "pipeline error details");
     }
+    if err.error().matches(gst::ResourceError::NoSpaceLeft) {
+        // A sink writing a file: name the folder that filled, not the element.
+        let file = message
+            .src()
+            .and_then(|s| s.downcast_ref::<gst::Element>())
+            .filter(|e| e.has_property("location"))
+            .map(|e| e.property::<Option<String>>("location"));
+        if let Some(Some(file)) = file {
+            return RenderError::no_space(std::path::Path::new(&file));
+        }
+    }
     if text.is_empty() {
         text = "unknown error".into();
     }

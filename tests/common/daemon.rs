@@ -227,6 +227,12 @@ pub async fn wait_until(
     }
 }
 
+/// Waits until `job` is done or failed; returns which. Panics after `limit`.
+pub async fn wait_for_end(job: &JobProxy<'_>, limit: Duration) -> String {
+    let (state, ..) = wait_until(job, limit, |s, _, _| s == "done" || s == "failed").await;
+    state
+}
+
 /// A plain script of `scenes` scenes with one long-ish narrated line each.
 pub fn long_script(dir: &Path, name: &str, scenes: usize) -> PathBuf {
     let text: String = (1..=scenes)
