@@ -9,7 +9,7 @@ APT_PACKAGES := pkg-config libgstreamer1.0-dev libgstreamer-plugins-base1.0-dev 
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 APT_OPTS := -o DPkg::Lock::Timeout=600 -o Dpkg::Use-Pty=0
 
-.PHONY: setup apt demo test bench build clean install models
+.PHONY: setup apt demo test bench build clean install models fuzz
 
 PREFIX ?= /usr/local
 DESTDIR ?=
@@ -104,6 +104,13 @@ test: setup
 	# The default models (kept in .deps/models; archives cached, so later runs are quick).
 	target/debug/reel models install --default
 	cargo test --workspace
+
+# Every fuzz target (tests/fuzz.rs: the script, spec, config and sidecar parsers, and D-Bus
+# calls to a real daemon) for FUZZ_SECONDS each, in a release build; `make test` runs them for
+# a second each. An input that panics or hangs is saved under target/fuzz/<target>/.
+FUZZ_SECONDS ?= 60
+fuzz: setup
+	FUZZ_SECONDS=$(FUZZ_SECONDS) cargo test --release --test fuzz -- --test-threads=1 --nocapture
 
 # Downloads, converts and verifies the default ONNX models into .deps/models.
 models: build

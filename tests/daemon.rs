@@ -250,6 +250,9 @@ async fn invalid_calls_get_named_errors_and_change_nothing() {
     let script = script.to_string_lossy().into_owned();
     std::fs::write(dir.join("bad.txt"), "Scene 1: x\n[[duration: banana]]\n").unwrap();
     let bad = dir.join("bad.txt").to_string_lossy().into_owned();
+    // A NUL in a script: a message quoting it would get the daemon dropped from the bus.
+    std::fs::write(dir.join("nul.txt"), "Scene 1: x\nNARRATOR: a\0b\n").unwrap();
+    let nul = dir.join("nul.txt").to_string_lossy().into_owned();
     let option =
         |key: &'static str, value: &'static str| HashMap::from([(key, Value::from(value))]);
     let none = HashMap::new;
@@ -287,6 +290,7 @@ async fn invalid_calls_get_named_errors_and_change_nothing() {
                 .unwrap_err(),
         ),
         ("NotFound", manager.get_job("job-1").await.unwrap_err()),
+        ("InvalidScript", submit(&nul, none()).await),
     ];
     for (name, err) in &cases {
         let zbus::Error::MethodError(error_name, message, _) = err else {
@@ -308,6 +312,11 @@ async fn invalid_calls_get_named_errors_and_change_nothing() {
     assert!(messages[3].contains("bad.txt:2"), "{}", messages[3]);
     assert!(messages[4].contains("cinema-8k"));
     assert!(messages[5].contains("'priority'"));
+    assert!(
+        messages[10].contains("nul.txt: line 2: a NUL byte"),
+        "{}",
+        messages[10]
+    );
 
     // Nothing was stored, queued or written.
     assert!(manager.list_jobs().await.unwrap().is_empty());

@@ -3,75 +3,12 @@
 //! reach the parsers' tricky paths, not just their "no scenes" errors. Bounded: a few thousand
 //! cases in all, seconds in a debug build.
 
+mod common;
+
+use common::fuzz::SCRIPT_TOKENS as FRAGMENTS;
 use proptest::prelude::*;
 use reel::script;
 use std::path::Path;
-
-/// Pieces of scripts in every format, with the markup that changes meaning.
-const FRAGMENTS: &[&str] = &[
-    "Scene 1: ",
-    "Scene 12 - ",
-    "scene 3.",
-    "NARRATOR: ",
-    "ALICE: ",
-    "MR. O'NEIL-2: ",
-    "Note: ",
-    "INT. HOUSE - NIGHT",
-    "EXT. BEACH - DAY",
-    "INT./EXT. CAR",
-    "I/E ",
-    ".FORCED",
-    "...",
-    "@McCLANE",
-    "BOB ^",
-    "(whispering)",
-    "(V.O.)",
-    "(CONT'D)",
-    "CUT TO:",
-    "> THE END <",
-    ">FADE OUT.",
-    "!SHOUT",
-    "~la la la",
-    "= synopsis",
-    "# Act",
-    "## Scene",
-    "### ",
-    "===",
-    "/*",
-    "*/",
-    "[[",
-    "]]",
-    "[[image: nope.png]]",
-    "[[duration: 0s]]",
-    "[[duration: 4s]]",
-    "[[motion: zoom-in]]",
-    "[[transition: wipe-left]]",
-    "[[colour: red]]",
-    "*",
-    "**",
-    "_",
-    "\\*",
-    "Title: ",
-    "Author: ",
-    "![](a.png)",
-    "```",
-    "- ",
-    "> ",
-    "\r\n",
-    "\n",
-    "\n\n",
-    "\t",
-    "  ",
-    "朝の光",
-    "é",
-    "😀",
-    "product = \"x\"",
-    "call_to_action = \"y\"",
-    "clips = []",
-    "{",
-    "}",
-    "\"",
-];
 
 fn script_text() -> impl Strategy<Value = String> {
     let piece = prop_oneof![

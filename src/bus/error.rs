@@ -59,9 +59,19 @@ impl From<crate::consent::ConsentError> for Error {
     }
 }
 
+/// `text` as the bus may carry it: D-Bus strings cannot hold NUL, and the bus daemon drops a
+/// connection that sends one, so any NUL an input got into a message is shown as `␀`.
+pub fn bus_text(text: String) -> String {
+    if text.contains('\0') {
+        text.replace('\0', "\u{2400}")
+    } else {
+        text
+    }
+}
+
 impl From<EngineError> for Error {
     fn from(err: EngineError) -> Error {
-        let message = err.to_string();
+        let message = bus_text(err.to_string());
         match err {
             EngineError::Invalid(Invalid::Path(_)) => Error::InvalidPath(message),
             EngineError::Invalid(Invalid::Unreadable(_)) => Error::Unreadable(message),

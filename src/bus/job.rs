@@ -207,7 +207,9 @@ impl JobObject {
     /// Why it failed; empty otherwise.
     #[zbus(property)]
     fn error(&self) -> zbus::fdo::Result<String> {
-        Ok(self.job()?.error.unwrap_or_default())
+        Ok(super::error::bus_text(
+            self.job()?.error.unwrap_or_default(),
+        ))
     }
 
     /// The finished files (once done).

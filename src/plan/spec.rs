@@ -37,7 +37,12 @@ pub fn load(file: &Path) -> Result<Timeline, SpecError> {
         file: file.to_path_buf(),
         source,
     })?;
-    let mut timeline = parse(&text, file)?;
+    from_text(&text, file)
+}
+
+/// [`load`] of a spec whose text is `text`, as if read from `file`.
+pub fn from_text(text: &str, file: &Path) -> Result<Timeline, SpecError> {
+    let mut timeline = parse(text, file)?;
     resolve_paths(&mut timeline, file.parent().unwrap_or(Path::new(".")));
     check(&timeline).map_err(|message| SpecError::Invalid {
         file: file.to_path_buf(),

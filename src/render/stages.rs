@@ -65,6 +65,7 @@ pub fn read(input: &Path, options: Options) -> Result<Parsed, RenderError> {
         let error = |failure: Failure| failure.in_file(input, &text);
         let brief = brief::parse(&text, input).map_err(error)?;
         let mut project = brief::expand(&brief, options.variation.max(1), &base).map_err(error)?;
+        refuse_nul(input, &project)?;
         project.assign_voices();
         Ok(Parsed::Script(Script {
             project,
@@ -75,6 +76,7 @@ pub fn read(input: &Path, options: Options) -> Result<Parsed, RenderError> {
         }))
     } else if spec::is_spec(input) {
         let timeline = spec::load(input)?;
+        refuse_nul(input, &timeline)?;
         let places = (0..timeline.clips.len())
             .map(|i| format!("{}: clips[{i}]: ", input.display()))
             .collect();
@@ -120,10 +122,32 @@ pub(super) fn require_consent(character: &str, path: &Path) -> Result<(), Render
 
 fn read_text(input: &Path) -> Result<String, RenderError> {
     let bytes = std::fs::read(input).map_err(|e| RenderError::io(input, e))?;
-    String::from_utf8(bytes).map_err(|e| RenderError::Input {
+    let text = String::from_utf8(bytes).map_err(|e| RenderError::Input {
         path: input.to_path_buf(),
         message: format!("not UTF-8 text (byte {})", e.utf8_error().valid_up_to()),
-    })
+    })?;
+    // No text format has a use for NUL, and a title holding one could not be sent on D-Bus.
+    if let Some(at) = text.find('\0') {
+        let line = text[..at].matches('\n').count() + 1;
+        return Err(RenderError::Input {
+            path: input.to_path_buf(),
+            message: format!("line {line}: a NUL byte; this is not a text file"),
+        });
+    }
+    Ok(text)
+}
+
+/// Refuses a brief or spec whose strings hold NUL (TOML and JSON can escape one in), which
+/// no title, caption or line has a use for.
+fn refuse_nul(input: &Path, parsed: &impl serde::Serialize) -> Result<(), RenderError> {
+    let json = serde_json::to_string(parsed).unwrap_or_default();
+    if json.contains("\\u0000") {
+        return Err(RenderError::Input {
+            path: input.to_path_buf(),
+            message: "a text in it holds a NUL character (\\u0000)".into(),
+        });
+    }
+    Ok(())
 }
 
 /// Speaks every line: `speech[scene][line]`. Reports one unit of progress per line.

@@ -228,6 +228,7 @@ fn encode(path: &Path, encoder: &str, info: &gst_video::VideoInfo, buffers: Vec<
 }
 pub mod daemon;
 pub mod footage;
+pub mod fuzz;
 
 /// Pearson correlation of two series of the same length.
 pub fn pearson(a: &[f64], b: &[f64]) -> f64 {
