@@ -192,12 +192,7 @@ fn a_model_removed_under_the_daemon_fails_the_jobs_that_speak_and_no_others() {
     );
 
     // A job that speaks nothing still renders.
-    let spec = daemon.dir.path().join("cards.toml");
-    std::fs::write(
-        &spec,
-        "[[clips]]\nduration = 1.5\nsource = { kind = \"card\", title = \"Still here\" }\n",
-    )
-    .unwrap();
+    let spec = card_spec(daemon.dir.path());
     let silent = daemon.reel(&["submit", &spec.to_string_lossy(), "--wait", "-q"]);
     let said = String::from_utf8_lossy(&silent.stderr);
     assert!(silent.status.success(), "{said}");
@@ -240,4 +235,62 @@ fn a_missing_gstreamer_plugin_is_named_with_its_package() {
     );
     assert!(!output.exists());
     assert!(part_files(dir.path()).is_empty());
+}
+
+/// A spec of one title card: a job that needs no model.
+fn card_spec(dir: &Path) -> PathBuf {
+    let spec = dir.join("cards.toml");
+    std::fs::write(
+        &spec,
+        "[[clips]]\nduration = 1.5\nsource = { kind = \"card\", title = \"Still here\" }\n",
+    )
+    .unwrap();
+    spec
+}
+
+#[test]
+fn a_runtime_library_that_cannot_load_fails_the_jobs_that_need_it_by_name() {
+    let dir = tempfile::tempdir().unwrap();
+    let broken = dir.path().join("libonnxruntime.so.1.31.1");
+    std::fs::write(&broken, b"not a library").unwrap();
+    let config = format!("{CONFIG}onnxruntime = \"{}\"\n", broken.display());
+    let daemon = Daemon::start(&config);
+    let health = daemon.reel(&["health"]);
+    let health = String::from_utf8_lossy(&health.stdout);
+    assert!(
+        health.contains("onnxruntime-error") && health.contains(&broken.display().to_string()),
+        "{health}"
+    );
+
+    let script = long_script(daemon.dir.path(), "story.txt", 1);
+    let spoken = daemon.reel(&["submit", &script.to_string_lossy(), "--wait", "-q"]);
+    assert!(!spoken.status.success());
+    let said = String::from_utf8_lossy(&spoken.stderr);
+    assert!(
+        said.contains("cannot load the ONNX Runtime library") && said.contains("libonnxruntime"),
+        "{said}"
+    );
+    let spec = card_spec(daemon.dir.path());
+    let silent = daemon.reel(&["submit", &spec.to_string_lossy(), "--wait", "-q"]);
+    assert!(silent.status.success(), "{}", daemon.log());
+}
+
+#[test]
+fn a_runtime_library_removed_under_the_daemon_stays_loaded_and_jobs_go_on() {
+    let dir = tempfile::tempdir().unwrap();
+    let shipped = common::repo().join(".deps/onnxruntime/libonnxruntime.so.1.31.1");
+    let library = dir.path().join("libonnxruntime.so.1.31.1");
+    std::fs::copy(&shipped, &library).expect("make setup installs onnxruntime");
+    let config = format!("{CONFIG}onnxruntime = \"{}\"\n", library.display());
+    let daemon = Daemon::start(&config);
+    // Loaded at start, for the provider probe; the mapping outlives the file.
+    std::fs::remove_file(&library).unwrap();
+    let script = long_script(daemon.dir.path(), "story.txt", 1);
+    let spoken = daemon.reel(&["submit", &script.to_string_lossy(), "--wait", "-q"]);
+    assert!(
+        spoken.status.success(),
+        "{}\n{}",
+        String::from_utf8_lossy(&spoken.stderr),
+        daemon.log()
+    );
 }
