@@ -9,6 +9,8 @@
 #        REEL_SHARED  the shared folder holding bench/ (default: ../shared beside the repository)
 #        REEL         the reel binary to time; when set, it is not built
 #        PYTHON       the Python that creates the venv (default python3)
+#        BENCH_LONG   1 (default) also renders ref-28s repeated to 10 minutes once, to compare
+#                     its peak memory with ref-28s's; 0 skips it
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -111,6 +113,34 @@ for ((round = 1; round <= RUNS; round++)); do
     fi
   done
 done
+
+# --- 5b. memory against length: ref-28s's clips, captions and voices repeated to 10 minutes ---
+if has_tool reel && [[ ${BENCH_LONG:-1} == 1 ]]; then
+  LONG=$WORK/ref-10min.json
+  python3 - "$SPEC" "$LONG" <<'PY'
+import copy, json, sys
+spec = json.load(open(sys.argv[1]))
+clips, captions, voice = spec["clips"], spec["captions"], spec["audio"]["voice"]
+overlap = clips[1].get("transition", {}).get("duration", 0.0)
+period = sum(c["duration"] for c in clips) - overlap * (len(clips) - 1) - overlap
+long = copy.deepcopy(spec)
+long["name"] = "ref-10min"
+long["clips"], long["captions"], long["audio"]["voice"] = [], [], []
+for k in range(22):  # 22 x 28 s: just over 10 minutes
+    repeat = copy.deepcopy(clips)
+    if k:
+        repeat[0]["transition"] = copy.deepcopy(clips[1]["transition"])
+    long["clips"] += repeat
+    long["captions"] += [dict(c, start=c["start"] + k * period, end=c["end"] + k * period)
+                         for c in captions]
+    long["audio"]["voice"] += [dict(v, start=v["start"] + k * period) for v in voice]
+json.dump(long, open(sys.argv[2], "w"), indent=1)
+PY
+  rm -rf "$REEL_CACHE"
+  "${MEASURE[@]}" run "$RESULTS" reel-10min 1 "$LOGS/reel-10min.log" -- \
+    env REEL_CACHE_DIR="$REEL_CACHE" "$REEL" render "$LONG" -o "$OUT/reel-10min.mp4" --profile youtube-1080p ||
+    failed[reel-10min]=1
+fi
 
 # --- 6. summary ---
 echo

@@ -57,6 +57,12 @@ fn render_mix(track: &AudioTrack, duration: f64, cancel: &Cancel) -> Result<Vec<
     let out_filter = capsfilter(&caps)?;
     let sink = gst_app::AppSink::builder().caps(&caps).sync(false).build();
     let samples = pipeline::collect_samples(&sink);
+    if let Ok(mut samples) = samples.lock() {
+        // One allocation the size of the mix (the silence below runs to the next tenth of a
+        // second): grown by doubling, a long mix would be held twice over while copied.
+        let frames = (duration * 10.0).ceil() as usize * (RATE / 10) as usize;
+        samples.reserve_exact(frames * CHANNELS as usize);
+    }
     chain(&pipeline, &[&mixer, &out_filter, sink.upcast_ref()])?;
 
     // Silence the length of the video, so the mix spans it whatever else plays.

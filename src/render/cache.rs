@@ -85,13 +85,23 @@ pub fn temp_path(target: &Path) -> PathBuf {
 
 /// Writes `bytes` to `target` atomically: a temp file, flushed, then renamed.
 pub fn write_atomic(target: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    write_atomic_with(target, |file| file.write_all(bytes))
+}
+
+/// [`write_atomic`] of what `write` puts out, buffered, so a large file need not be in memory
+/// all at once.
+pub fn write_atomic_with(
+    target: &Path,
+    write: impl FnOnce(&mut std::io::BufWriter<std::fs::File>) -> std::io::Result<()>,
+) -> std::io::Result<()> {
     if let Some(dir) = target.parent() {
         std::fs::create_dir_all(dir)?;
     }
     let temp = temp_path(target);
     let result = (|| {
-        let mut file = std::fs::File::create(&temp)?;
-        file.write_all(bytes)?;
+        let mut file = std::io::BufWriter::new(std::fs::File::create(&temp)?);
+        write(&mut file)?;
+        let file = file.into_inner().map_err(|e| e.into_error())?;
         file.sync_all()?;
         std::fs::rename(&temp, target)
     })();

@@ -1,29 +1,39 @@
 //! Writing 16-bit PCM WAV files (speech and the final mix), atomically.
 
-use super::cache::write_atomic;
+use super::cache::write_atomic_with;
+use std::io::Write;
 use std::path::Path;
 
 /// Writes interleaved float samples (-1..1) as 16-bit PCM.
 pub fn write(path: &Path, rate: u32, channels: u16, samples: &[f32]) -> std::io::Result<()> {
     let data_len = (samples.len() * 2) as u32;
-    let mut bytes = Vec::with_capacity(44 + samples.len() * 2);
-    bytes.extend_from_slice(b"RIFF");
-    bytes.extend_from_slice(&(36 + data_len).to_le_bytes());
-    bytes.extend_from_slice(b"WAVEfmt ");
-    bytes.extend_from_slice(&16u32.to_le_bytes());
-    bytes.extend_from_slice(&1u16.to_le_bytes()); // PCM
-    bytes.extend_from_slice(&channels.to_le_bytes());
-    bytes.extend_from_slice(&rate.to_le_bytes());
-    bytes.extend_from_slice(&(rate * u32::from(channels) * 2).to_le_bytes());
-    bytes.extend_from_slice(&(channels * 2).to_le_bytes());
-    bytes.extend_from_slice(&16u16.to_le_bytes());
-    bytes.extend_from_slice(b"data");
-    bytes.extend_from_slice(&data_len.to_le_bytes());
-    for s in samples {
-        let v = (s.clamp(-1.0, 1.0) * 32767.0).round() as i16;
-        bytes.extend_from_slice(&v.to_le_bytes());
-    }
-    write_atomic(path, &bytes)
+    let mut header = Vec::with_capacity(44);
+    header.extend_from_slice(b"RIFF");
+    header.extend_from_slice(&(36 + data_len).to_le_bytes());
+    header.extend_from_slice(b"WAVEfmt ");
+    header.extend_from_slice(&16u32.to_le_bytes());
+    header.extend_from_slice(&1u16.to_le_bytes()); // PCM
+    header.extend_from_slice(&channels.to_le_bytes());
+    header.extend_from_slice(&rate.to_le_bytes());
+    header.extend_from_slice(&(rate * u32::from(channels) * 2).to_le_bytes());
+    header.extend_from_slice(&(channels * 2).to_le_bytes());
+    header.extend_from_slice(&16u16.to_le_bytes());
+    header.extend_from_slice(b"data");
+    header.extend_from_slice(&data_len.to_le_bytes());
+    // Converted a chunk at a time: a ten-minute mix is 115 MB of 16-bit samples.
+    write_atomic_with(path, |file| {
+        file.write_all(&header)?;
+        let mut chunk = Vec::with_capacity(8192);
+        for block in samples.chunks(4096) {
+            chunk.clear();
+            for s in block {
+                let v = (s.clamp(-1.0, 1.0) * 32767.0).round() as i16;
+                chunk.extend_from_slice(&v.to_le_bytes());
+            }
+            file.write_all(&chunk)?;
+        }
+        Ok(())
+    })
 }
 
 fn header(path: &Path) -> std::io::Result<[u8; 44]> {

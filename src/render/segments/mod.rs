@@ -133,6 +133,9 @@ pub fn summary(runs: &[SegmentRun]) -> String {
     )
 }
 
+/// Encoded segments named in a tally; more are counted.
+const LISTED: usize = 12;
+
 /// `2 of 11 encoded (clip 3, clips 3+4), 9 reused`, from each segment's label and whether this
 /// render encoded it.
 pub fn tally<'a>(runs: impl IntoIterator<Item = (&'a str, bool)>) -> String {
@@ -143,10 +146,15 @@ pub fn tally<'a>(runs: impl IntoIterator<Item = (&'a str, bool)>) -> String {
             encoded.push(label);
         }
     }
-    let list = if encoded.is_empty() {
-        String::new()
-    } else {
-        format!(" ({})", encoded.join(", "))
+    // A long timeline has hundreds: name the first few and count the rest.
+    let list = match encoded.len() {
+        0 => String::new(),
+        n if n <= LISTED => format!(" ({})", encoded.join(", ")),
+        n => format!(
+            " ({}, and {} more)",
+            encoded[..LISTED].join(", "),
+            n - LISTED
+        ),
     };
     format!(
         "{} of {total} encoded{list}, {} reused",
@@ -314,4 +322,22 @@ fn check_frames(path: &Path, segment: &Segment, fps: u32) -> Result<(), RenderEr
         });
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::tally;
+
+    #[test]
+    fn a_tally_names_what_was_encoded_and_counts_past_a_dozen() {
+        let few = [("clip 1", false), ("clips 1+2", true), ("clip 2", true)];
+        assert_eq!(tally(few), "2 of 3 encoded (clips 1+2, clip 2), 1 reused");
+        let labels: Vec<String> = (1..=20).map(|n| format!("clip {n}")).collect();
+        let many = tally(labels.iter().map(|l| (l.as_str(), true)));
+        assert!(
+            many.starts_with("20 of 20 encoded (clip 1, clip 2,")
+                && many.ends_with("clip 12, and 8 more), 0 reused"),
+            "{many}"
+        );
+    }
 }
