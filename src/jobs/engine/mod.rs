@@ -260,6 +260,7 @@ impl Engine {
     ) -> Result<Job, EngineError> {
         let defaults = self.settings().profiles;
         submit::check_options(&options, &defaults)?;
+        self.admit(owner)?;
         let id = Id::new();
         let (path, parsed) = match input {
             Input::File(path) => {
@@ -308,6 +309,7 @@ impl Engine {
             options.profiles = vec![crate::footage::edit::PROFILE.to_string()];
         }
         submit::check_options(&options, &self.settings().profiles)?;
+        self.admit(owner)?;
         let mut footage = options.footage.take().unwrap_or_default();
         let seconds = submit::check_footage(&paths, footage.music.as_deref())?;
         // The cut is at most the target, and never longer than what it is cut from.
@@ -319,6 +321,16 @@ impl Engine {
         let mut job = Job::new(Id::new(), paths[0].clone(), options, None);
         job.owner = owner;
         self.enqueue(job)
+    }
+
+    /// Refuses work for `owner` beyond their quota, before anything of it is stored (the
+    /// queueing checks again, under the lock it adds the job with).
+    fn admit(&self, owner: Option<u32>) -> Result<(), EngineError> {
+        if let Some(owner) = owner {
+            let quota = self.settings().quota;
+            quota.admit(owner, lock(&self.inner.jobs).values())?;
+        }
+        Ok(())
     }
 
     /// Refuses a script or spec (`what`, in messages) whose video would run longer than
@@ -410,6 +422,7 @@ impl Engine {
         let project = self.project(id)?;
         let defaults = self.settings().profiles;
         submit::check_options(&options, &defaults)?;
+        self.admit(owner)?;
         // An edited project renders the script as stored; one never edited, its file.
         let (mut job, parsed) = if project.revision > 0 {
             let script = self.current_script(&project)?;
@@ -467,10 +480,7 @@ impl Engine {
                 needs: "failed or cancelled",
             });
         }
-        if let Some(owner) = job.owner {
-            let quota = self.settings().quota;
-            quota.admit(owner, lock(&self.inner.jobs).values())?;
-        }
+        self.admit(job.owner)?;
         job.state = JobState::Queued;
         job.error = None;
         job.outputs.clear();
