@@ -128,3 +128,33 @@ async fn kept_output_is_limited_until_it_is_removed() {
         .await
         .expect("removed outputs count no more");
 }
+
+#[test]
+fn a_plan_longer_than_its_estimate_fails_before_rendering() {
+    // Numbers are one word each to the estimate, and many once spoken.
+    let daemon =
+        Daemon::start("workers = 1\nprofiles = [\"preview-480p\"]\nmax_video_seconds = 10\n");
+    let script = daemon.dir.path().join("numbers.txt");
+    std::fs::write(
+        &script,
+        "Scene 1: Numbers.\nNARRATOR: 123456789 987654321 123456789 987654321.\n",
+    )
+    .unwrap();
+    let out = daemon.dir.path().join("out");
+    let submitted = daemon.reel(&[
+        "submit",
+        &script.to_string_lossy(),
+        "-o",
+        &out.to_string_lossy(),
+        "--wait",
+        "-q",
+    ]);
+    assert!(!submitted.status.success(), "{}", daemon.log());
+    let said = String::from_utf8_lossy(&submitted.stderr);
+    assert!(
+        said.contains("over quota: max_video_seconds = 10: the planned video runs"),
+        "{said}"
+    );
+    let written = std::fs::read_dir(&out).map_or(0, |d| d.count());
+    assert_eq!(written, 0, "nothing rendered");
+}

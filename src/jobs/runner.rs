@@ -48,6 +48,9 @@ pub struct Context<'a> {
     pub cancel: &'a Cancel,
     /// The stored script of the project revision the job renders, read instead of its input.
     pub script: Option<&'a stages::Script>,
+    /// `max_video_seconds`: a plan that runs longer (its speech longer than the script's
+    /// estimate, which was checked when it was queued) fails before anything is rendered.
+    pub longest: Option<f64>,
 }
 
 /// Runs what is left of `job`; returns the rendered files.
@@ -114,6 +117,15 @@ pub fn run(
                 planned.clone()
             }
         };
+        let seconds = planned.timeline.duration();
+        if let Some(longest) = ctx.longest.filter(|&longest| seconds > longest) {
+            return Err(RenderError::Input {
+                path: job.input.clone(),
+                message: format!(
+                    "over quota: max_video_seconds = {longest}: the planned video runs {seconds:.1} s"
+                ),
+            });
+        }
         Ok((planned, Vec::new()))
     })?;
     mix_and_render(job, ctx, tracker, &planned)

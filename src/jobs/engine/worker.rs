@@ -165,6 +165,7 @@ impl Engine {
             cache: &self.inner.cache,
             cancel,
             script: script.as_ref(),
+            longest: self.settings().quota.video_seconds,
         };
         let mut tracker = EngineTracker {
             engine: self,
