@@ -120,6 +120,11 @@ fn the_console_submits_watches_cancels_retries_and_survives_a_daemon_restart() {
     tmux.wait_for("short.txt done", Duration::from_secs(60), |s| {
         row(s, "short.txt").is_some_and(|r| r.contains("done") && r.contains("100%"))
     });
+    // Its details say which segments its render encoded.
+    tmux.wait_for("short.txt's segments", Duration::from_secs(10), |s| {
+        s.lines()
+            .any(|l| l.contains("segments ") && l.contains(" encoded (clip 1"))
+    });
 
     // A job submitted from another terminal shows within a second, and its gauges move.
     let submitted = daemon.reel(&["submit", &long.display().to_string()]);

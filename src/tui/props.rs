@@ -29,6 +29,7 @@ pub fn apply_job(row: &mut JobRow, props: &HashMap<String, OwnedValue>) {
     set!(stages, "Stages");
     set!(error, "Error");
     set!(outputs, "Outputs");
+    set!(segments, "Segments");
     set!(profiles, "Profiles");
     set!(priority, "Priority");
     set!(attempts, "Attempts");

@@ -19,6 +19,8 @@ pub struct JobRow {
     pub stages: Vec<(String, String, f64, f64)>,
     pub error: String,
     pub outputs: Vec<String>,
+    /// (profile, segment, encoded by this job) for every segment its render joined.
+    pub segments: Vec<(String, String, bool)>,
     pub profiles: Vec<String>,
     pub priority: i32,
     pub attempts: u32,
