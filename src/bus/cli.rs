@@ -195,17 +195,8 @@ pub async fn show_job(bus: Bus, id: &str) -> Result<(), ClientError> {
         );
     }
     let segments = job.segments().await.map_err(e)?;
-    let mut profiles: Vec<&str> = segments.iter().map(|(p, _, _)| p.as_str()).collect();
-    profiles.dedup();
-    for profile in profiles {
-        let runs = segments
-            .iter()
-            .filter(|(p, _, _)| p == profile)
-            .map(|(_, label, encoded)| (label.as_str(), *encoded));
-        println!(
-            "segments  {profile}: {}",
-            crate::render::segments::tally(runs)
-        );
+    for (profile, tally) in crate::render::segments::tallies(&segments) {
+        println!("segments  {profile}: {tally}");
     }
     for output in job.outputs().await.map_err(e)? {
         println!("output    {output}");

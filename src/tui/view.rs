@@ -257,17 +257,8 @@ fn draw_details(frame: &mut Frame, area: Rect, state: &State) {
             Style::new().red(),
         )));
     }
-    for profile in &job.profiles {
-        let runs: Vec<(&str, bool)> = job
-            .segments
-            .iter()
-            .filter(|(p, _, _)| p == profile)
-            .map(|(_, label, encoded)| (label.as_str(), *encoded))
-            .collect();
-        if !runs.is_empty() {
-            let tally = crate::render::segments::tally(runs);
-            tail.push(Line::from(format!("segments {profile}: {tally}")).dim());
-        }
+    for (profile, tally) in crate::render::segments::tallies(&job.segments) {
+        tail.push(Line::from(format!("segments {profile}: {tally}")).dim());
     }
     for output in &job.outputs {
         tail.push(Line::from(format!("→ {output}")));

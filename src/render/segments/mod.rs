@@ -133,6 +133,27 @@ pub fn summary(runs: &[SegmentRun]) -> String {
     )
 }
 
+/// A [`tally`] per profile, in the order the profiles first appear, from `Job.Segments`
+/// (profile, segment, encoded) rows.
+pub fn tallies(segments: &[(String, String, bool)]) -> Vec<(&str, String)> {
+    let mut profiles: Vec<&str> = Vec::new();
+    for (profile, _, _) in segments {
+        if !profiles.contains(&profile.as_str()) {
+            profiles.push(profile);
+        }
+    }
+    profiles
+        .into_iter()
+        .map(|profile| {
+            let runs = segments
+                .iter()
+                .filter(|(p, _, _)| p == profile)
+                .map(|(_, label, encoded)| (label.as_str(), *encoded));
+            (profile, tally(runs))
+        })
+        .collect()
+}
+
 /// Encoded segments named in a tally; more are counted.
 const LISTED: usize = 12;
 
@@ -338,6 +359,26 @@ mod tests {
             many.starts_with("20 of 20 encoded (clip 1, clip 2,")
                 && many.ends_with("clip 12, and 8 more), 0 reused"),
             "{many}"
+        );
+    }
+
+    #[test]
+    fn tallies_come_per_profile_in_their_order() {
+        let row = |p: &str, l: &str, e| (p.to_string(), l.to_string(), e);
+        let rows = [
+            row("square-1080", "clip 1", true),
+            row("preview-480p", "clip 1", false),
+            row("square-1080", "clip 2", false),
+        ];
+        assert_eq!(
+            super::tallies(&rows),
+            [
+                (
+                    "square-1080",
+                    "1 of 2 encoded (clip 1), 1 reused".to_string()
+                ),
+                ("preview-480p", "0 of 1 encoded, 1 reused".to_string()),
+            ]
         );
     }
 }
