@@ -38,7 +38,19 @@ pub fn mix(
         None => loudness::integrated(&samples, RATE, CHANNELS),
     };
     wav::write(&path, RATE, CHANNELS as u16, &samples).map_err(|e| RenderError::io(&path, e))?;
+    drop(samples);
+    release_free_memory();
     Ok(Mix { path, loudness })
+}
+
+/// Gives the pages malloc holds free back to the system. A long mix's graph leaves its heaps
+/// full of holes (a branch per voice, each with its buffers), which the encode that follows
+/// cannot use for its large frames, so they would stay resident beside it.
+fn release_free_memory() {
+    // SAFETY: malloc_trim only returns unused heap pages; it touches no live allocation.
+    unsafe {
+        libc::malloc_trim(0);
+    }
 }
 
 fn mix_caps() -> gst::Caps {
