@@ -69,7 +69,9 @@ impl Mount {
 
 impl Drop for Mount {
     fn drop(&mut self) {
-        let _ = Command::new("umount").arg(&self.dir).status();
+        // Lazily: a daemon still running may hold the folder, and the mount must not outlive
+        // the test (its temp folder could not be removed).
+        let _ = Command::new("umount").arg("--lazy").arg(&self.dir).status();
     }
 }
 
