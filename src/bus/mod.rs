@@ -76,7 +76,11 @@ pub async fn caller_uid(
     let sender = header
         .sender()
         .ok_or_else(|| error::Error::Internal("a method call with no sender".into()))?;
-    let bus = zbus::fdo::DBusProxy::new(connection).await?;
+    // One call, no property cache: a cached proxy would first fetch the bus's properties.
+    let bus = zbus::fdo::DBusProxy::builder(connection)
+        .cache_properties(zbus::proxy::CacheProperties::No)
+        .build()
+        .await?;
     Ok(bus
         .get_connection_unix_user(sender.clone().into())
         .await
