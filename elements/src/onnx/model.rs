@@ -228,7 +228,11 @@ impl Model {
             fail("the ONNX Runtime is not loaded (reel loads it before opening models)".into())
         })?;
         let builder = || -> Result<ort::session::builder::SessionBuilder, String> {
-            let builder = Session::builder(environment).map_err(|e| e.to_string())?;
+            // Threads that spin while waiting for work burn a core the encoders could use.
+            let builder = Session::builder(environment)
+                .map_err(|e| e.to_string())?
+                .with_intra_op_spinning(false)
+                .map_err(|e| e.to_string())?;
             if threads > 0 {
                 return builder
                     .with_intra_threads(threads)
