@@ -3,7 +3,7 @@
 //! ```text
 //! still ─ decodebin ─ videoconvert ─ reelkenburns ─ caps ─┐
 //! still ─ ...                                            ├ compositor ─ caps ─ textoverlay ─ queue ─ x264enc ─ mux ─ filesink
-//! video ─ decodebin ─ reelcrop ─ videorate ──────────────┘                       ▲                        ▲
+//! video ─ decodebin ─ videorate ─ reelcrop ──────────────┘                       ▲                        ▲
 //!                                              captions appsrc ──────────────────┘   mix.wav ─ avenc_aac ─┘
 //! ```
 //!
@@ -568,8 +568,22 @@ fn video_branch(
     // Turns the picture as its rotation tag says (phone footage), so `size` is as shown.
     let flip = make("videoflip")?;
     flip.set_property_from_str("video-direction", "auto");
+    // The rate is matched before the crop, not after: videorate keeps the frame it last
+    // passed on and hands downstream a copy sharing its memory, and a pooled frame whose
+    // memory is still shared when it comes back is thrown away; so after reelcrop, every
+    // frame of reelcrop's pool would be allocated afresh. Here only the decoded frame is
+    // shared, and reelcrop is done with it before videorate lets go. A faster source also
+    // sends reelcrop only the frames that are shown.
+    let rate = make("videorate")?;
     chain(pipeline, &[&source, &decode])?;
-    let mut elements = vec![source, decode.clone(), convert.clone(), flip.clone()];
+    chain(pipeline, &[&convert, &flip, &rate])?;
+    let mut elements = vec![
+        source,
+        decode.clone(),
+        convert.clone(),
+        flip.clone(),
+        rate.clone(),
+    ];
     let path = reframe::crop_path(video.framing.as_ref(), video.size, profile);
     let pad = match profile.reframe {
         Reframe::Crop => path.as_ref().is_some_and(|p| p.mode == Mode::Pad),
@@ -577,8 +591,7 @@ fn video_branch(
     };
     let framed = if pad {
         let padded = reframe::padded(pipeline, video.size, profile)?;
-        chain(pipeline, &[&convert, &flip])?;
-        flip.link(&padded.head)
+        rate.link(&padded.head)
             .map_err(|e| pipeline::internal(format!("padded clip: {e}")))?;
         elements.extend(padded.elements);
         padded.tail
@@ -588,21 +601,26 @@ fn video_branch(
         if let Some(path) = path {
             reframe::steer(&crop, path, video.size)?;
         }
-        chain(pipeline, &[&convert, &flip, &crop])?;
+        pipeline
+            .add(&crop)
+            .map_err(|e| pipeline::internal(e.to_string()))?;
+        rate.link(&crop)
+            .map_err(|e| pipeline::internal(format!("video clip: {e}")))?;
         elements.push(crop.clone());
         crop
     };
-    let rate = make("videorate")?;
     let sized = capsfilter(frame_caps)?;
-    chain(pipeline, &[&rate, &sized])?;
+    pipeline
+        .add(&sized)
+        .map_err(|e| pipeline::internal(e.to_string()))?;
     framed
-        .link(&rate)
+        .link(&sized)
         .map_err(|e| pipeline::internal(format!("video clip: {e}")))?;
     let tail = sized
         .static_pad("src")
         .ok_or_else(|| pipeline::internal("capsfilter without src".into()))?;
     seek::link_from(&decode, &convert, &tail, span);
-    elements.extend([rate, sized]);
+    elements.push(sized);
     Ok(Parts {
         elements,
         tail,
