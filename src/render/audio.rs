@@ -2,7 +2,7 @@
 //! (GstController keyframes on a `volume`), effects as they are; mixed by `audiomixer` into
 //! memory, normalised to the target loudness, and kept as one WAV that every profile encodes.
 
-use super::cache::Cache;
+use super::cache::{self, Cache};
 use super::error::RenderError;
 use super::loudness;
 use super::pipeline::{self, capsfilter, chain, clock, make, Cancel};
@@ -23,7 +23,9 @@ pub struct Mix {
     pub loudness: Option<f64>,
 }
 
-/// Mixes `track` to exactly `duration` seconds, reusing an identical earlier mix.
+/// Mixes `track` to exactly `duration` seconds, reusing an identical earlier mix: one of the
+/// same cues, gains and lengths, from the same files (a file replaced under its name is
+/// another), kept with its loudness beside it.
 pub fn mix(
     track: &AudioTrack,
     duration: f64,
@@ -31,7 +33,20 @@ pub fn mix(
     cancel: &Cancel,
 ) -> Result<Mix, RenderError> {
     let key = serde_json::to_string(track).map_err(|e| pipeline::internal(e.to_string()))?;
-    let path = cache.path("mix", &[key.as_bytes(), &duration.to_le_bytes()], "wav");
+    let files: Vec<String> = track_files(track).map(cache::identity).collect();
+    let path = cache.path(
+        "mix",
+        &[
+            key.as_bytes(),
+            files.join("\n").as_bytes(),
+            &duration.to_le_bytes(),
+        ],
+        "wav",
+    );
+    let loudness_path = path.with_extension("loudness.json");
+    if let Some(loudness) = cached_loudness(&path, &loudness_path) {
+        return Ok(Mix { path, loudness });
+    }
     let mut samples = render_mix(track, duration, cancel)?;
     let loudness = match track.loudness_lufs {
         Some(target) => loudness::normalize(&mut samples, RATE, CHANNELS, target),
@@ -40,7 +55,32 @@ pub fn mix(
     wav::write(&path, RATE, CHANNELS as u16, &samples).map_err(|e| RenderError::io(&path, e))?;
     drop(samples);
     release_free_memory();
+    // Written after the mix, so a loudness on file always has its mix beside it.
+    let json = serde_json::to_vec(&loudness).map_err(|e| pipeline::internal(e.to_string()))?;
+    cache::write_atomic(&loudness_path, &json).map_err(|e| RenderError::io(&loudness_path, e))?;
     Ok(Mix { path, loudness })
+}
+
+/// Every file `track` plays.
+fn track_files(track: &AudioTrack) -> impl Iterator<Item = &Path> {
+    let music = match track.music.as_ref().map(|m| &m.source) {
+        Some(MusicSource::File { path }) => Some(path.as_path()),
+        _ => None,
+    };
+    track
+        .voice
+        .iter()
+        .chain(&track.effects)
+        .map(|cue| cue.path.as_path())
+        .chain(music)
+}
+
+/// The loudness of a mix made earlier, when both it and the mix are on file.
+fn cached_loudness(mix: &Path, loudness: &Path) -> Option<Option<f64>> {
+    if !mix.is_file() {
+        return None;
+    }
+    serde_json::from_slice(&std::fs::read(loudness).ok()?).ok()
 }
 
 /// Gives the pages malloc holds free back to the system. A long mix's graph leaves its heaps
@@ -325,6 +365,44 @@ fn level_at(envelope: &[(f64, f64)], t: f64) -> f64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// `seconds` of a tone at `hz`, as a mono WAV at `path`.
+    fn tone_file(path: &Path, hz: f32, seconds: usize) {
+        let samples: Vec<f32> = (0..48_000 * seconds)
+            .map(|i| 0.3 * (std::f32::consts::TAU * hz * i as f32 / 48_000.0).sin())
+            .collect();
+        wav::write(path, 48_000, 1, &samples).unwrap();
+    }
+
+    #[test]
+    fn a_mix_is_made_once_and_made_again_when_a_file_it_plays_changes() {
+        let dir = tempfile::tempdir().unwrap();
+        let cache = Cache::at(dir.path().join("cache"));
+        let voice = dir.path().join("line.wav");
+        tone_file(&voice, 440.0, 1);
+        let track = AudioTrack {
+            voice: vec![AudioCue {
+                path: voice.clone(),
+                start: 0.5,
+                gain_db: 0.0,
+            }],
+            ..AudioTrack::default()
+        };
+        let cancel = Cancel::default();
+        let first = mix(&track, 2.0, &cache, &cancel).unwrap();
+        assert!((first.loudness.unwrap() + 16.0).abs() < 0.5, "{first:?}");
+        let made = std::fs::metadata(&first.path).unwrap().modified().unwrap();
+
+        let again = mix(&track, 2.0, &cache, &cancel).unwrap();
+        assert_eq!((&again.path, again.loudness), (&first.path, first.loudness));
+        let kept = std::fs::metadata(&again.path).unwrap().modified().unwrap();
+        assert_eq!(kept, made, "the mix was made again");
+
+        // The same name with other sound in it is another mix.
+        tone_file(&voice, 220.0, 2);
+        let changed = mix(&track, 2.0, &cache, &cancel).unwrap();
+        assert_ne!(changed.path, first.path);
+    }
 
     #[test]
     fn envelope_ducks_around_speech_and_merges_close_spans() {

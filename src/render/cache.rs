@@ -111,6 +111,22 @@ pub fn write_atomic_with(
     result
 }
 
+/// A file as its path, size and modification time: a replaced file (even under the same
+/// name) gets a new identity, without reading long footage through on every render.
+pub fn identity(path: &Path) -> String {
+    let meta = std::fs::metadata(path).ok();
+    let modified = meta
+        .as_ref()
+        .and_then(|m| m.modified().ok())
+        .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
+        .map_or(0, |d| d.as_nanos());
+    format!(
+        "{}|{}|{modified}",
+        path.display(),
+        meta.map_or(0, |m| m.len())
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

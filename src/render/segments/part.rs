@@ -7,10 +7,10 @@
 //! timeline, and loses it when anything it shows changes.
 
 use crate::plan::timeline::{Caption, Clip, Timeline};
+use crate::render::cache::identity;
 use crate::render::graph::ClipMedia;
 use crate::render::profile::Profile;
 use serde::Serialize;
-use std::path::Path;
 
 use super::split::{frame_at, Segment};
 
@@ -169,20 +169,4 @@ fn media_files(media: &ClipMedia) -> Vec<String> {
             .flat_map(|f| [identity(&f.path), identity(&f.landmarks)])
             .collect(),
     }
-}
-
-/// A file as its path, size and modification time: a replaced file (even under the same
-/// name) gets a new identity, without reading long footage through on every render.
-fn identity(path: &Path) -> String {
-    let meta = std::fs::metadata(path).ok();
-    let modified = meta
-        .as_ref()
-        .and_then(|m| m.modified().ok())
-        .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
-        .map_or(0, |d| d.as_nanos());
-    format!(
-        "{}|{}|{modified}",
-        path.display(),
-        meta.map_or(0, |m| m.len())
-    )
 }
