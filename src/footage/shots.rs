@@ -234,6 +234,7 @@ fn decode(
     source.set_property("location", path);
     let decode = make("decodebin")?;
     pipeline::decode_only(&decode, "video");
+    pipeline::decode_into_pool(&decode);
     let convert = make("videoconvert")?;
     let flip = make("videoflip")?;
     flip.set_property_from_str("video-direction", "auto");

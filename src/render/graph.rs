@@ -564,6 +564,7 @@ fn video_branch(
     source.set_property("location", &video.path);
     let decode = make("decodebin")?;
     pipeline::decode_only(&decode, "video");
+    pipeline::decode_into_pool(&decode);
     let convert = make("videoconvert")?;
     // Turns the picture as its rotation tag says (phone footage), so `size` is as shown.
     let flip = make("videoflip")?;

@@ -104,6 +104,25 @@ pub fn decode_only(decodebin: &gst::Element, kind: &'static str) {
     });
 }
 
+/// Makes the libav video decoders `decodebin` plugs copy each picture into a frame of their
+/// pool instead of decoding in place. In place, a picture libav still holds as a reference
+/// goes downstream as a fresh copy outside any pool: megabytes malloc maps and unmaps (reel
+/// keeps large blocks out of its heaps) and the kernel zeroes on first write, every frame.
+/// Measured on 2 min of 1080p30 H.264: 6.0 s of system time in place, 0.4 s copying.
+pub fn decode_into_pool(decodebin: &gst::Element) {
+    let Some(bin) = decodebin.downcast_ref::<gst::Bin>() else {
+        return;
+    };
+    bin.connect_deep_element_added(|_, _, element| {
+        let libav = element
+            .factory()
+            .is_some_and(|f| f.name().starts_with("avdec_"));
+        if libav && element.has_property("direct-rendering") {
+            element.set_property("direct-rendering", false);
+        }
+    });
+}
+
 /// Whether a demuxer takes `caps`.
 fn is_container(caps: &gst::Caps) -> bool {
     gst::ElementFactory::factories_with_type(gst::ElementFactoryType::DEMUXER, gst::Rank::MARGINAL)
