@@ -1,8 +1,9 @@
 //! Limits on what one user may ask of a shared daemon (config `quota_queued_jobs`,
 //! `quota_output_bytes`), and on how long any job's video may be (`max_video_seconds`).
 //! They are checked when work is queued, before any of it is done (the length again once the
-//! plan knows it, before anything is rendered), and a refusal names the limit. A user is a Unix uid as the bus reports it; jobs from the inbox have none and count
-//! against nobody's quota, but the length limit holds for them too.
+//! plan knows it, before anything is rendered), and a refusal names the limit. A user is a
+//! Unix uid as the bus reports it; jobs from the inbox have none and count against nobody's
+//! quota, but the length limit holds for them too.
 
 use super::model::{Job, JobState};
 
